@@ -1,0 +1,58 @@
+"""The store layer: one built dataset, seen by pyoxigraph (serving) and rdflib (checks, exports).
+
+Both read what `sdggraph build` wrote: pyoxigraph opens build/oxigraph read-only, rdflib
+parses build/dataset.nq. The SPARQL default graph is the union of the named graphs.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import Dataset, Graph, URIRef
+
+from . import config
+from .build import DATASET_FILE, LAYERS, STORE_DIR, graph_iri
+from .errors import BuildMissingError
+
+
+def require_build(build_dir: Path | None = None) -> Path:
+    build_dir = Path(build_dir or config.build_dir())
+    if not (build_dir / STORE_DIR).is_dir() or not (build_dir / DATASET_FILE).is_file():
+        raise BuildMissingError(build_dir)
+    return build_dir
+
+
+@functools.lru_cache(maxsize=4)
+def _open_store(path: str) -> pyoxigraph.Store:
+    return pyoxigraph.Store.read_only(path)
+
+
+def open_store(build_dir: Path | None = None) -> pyoxigraph.Store:
+    return _open_store(str(require_build(build_dir) / STORE_DIR))
+
+
+def rdflib_dataset(build_dir: Path | None = None) -> Dataset:
+    dataset = Dataset()
+    dataset.parse(require_build(build_dir) / DATASET_FILE, format="nquads")
+    return dataset
+
+
+def rdflib_graph(build_dir: Path | None = None, layers=LAYERS) -> Graph:
+    """The union of the chosen layers as one rdflib Graph."""
+    dataset = rdflib_dataset(build_dir)
+    union = Graph()
+    for prefix, namespace in config.PREFIXES.items():
+        union.bind(prefix, config.rebase(namespace))
+    for layer in layers:
+        union += dataset.graph(URIRef(graph_iri(layer)))
+    return union
+
+
+def query(sparql: str, build_dir: Path | None = None, substitutions: dict | None = None, **options):
+    """Run SPARQL on the built store; the default graph is the union of all layers."""
+    store = open_store(build_dir)
+    if "default_graph" not in options:
+        options.setdefault("use_default_graph_as_union", True)
+    return store.query(sparql, substitutions=substitutions, **options)

@@ -1,0 +1,332 @@
+"""Compile the CSV tables in data/ into RDF.
+
+A table's kind is the last dotted part of its file name before `.csv`
+(`04-helse.indicators.csv` is an `indicators` table), so a kind may be split over several files.
+data/README.md documents every column. Errors name the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
+
+from .config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
+from .errors import InputFileError
+
+OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
+CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
+
+STATUS = {"measured": SG.Measured, "not_measured": SG.NotMeasured, "not_yet_published": SG.NotYetPublished}
+COMPARATOR = {">": SG.GreaterThan, ">=": SG.GreaterOrEqual, "<": SG.LessThan, "<=": SG.LessOrEqual}
+DIRECTION = {"increase": SG.Increase, "decrease": SG.Decrease}
+BASIS = {"stated": SG.StatedInSource, "curated": SG.Curated}
+AGE_GROUP = {
+    "children-and-young": SG.ChildrenAndYoung,
+    "seniors-67-plus": SG.Seniors67Plus,
+    "age-not-relevant": SG.AgeNotRelevant,
+    "all-or-adults": SG.AllOrAdults,
+}
+DATA_BASIS = {"public-statistics": SG.PublicStatistics, "own-data": SG.OwnData}
+FREQUENCY = {
+    "annual": EU_FREQUENCY.ANNUAL,
+    "biennial": EU_FREQUENCY.BIENNIAL,
+    "triennial": EU_FREQUENCY.TRIENNIAL,
+    "quadrennial": EU_FREQUENCY.QUADRENNIAL,
+    "irregular": EU_FREQUENCY.IRREG,
+}
+RESULT_CHAIN = {code: KS_EVALUATION[code] for code in ("1-Input", "2-Process", "3-Output", "4-Outcome", "5-Impact")}
+CHALLENGES = ("ungt-utenforskap", "demografiutfordringer", "klima-og-natur")
+INTEGER_UNITS = {"count", "rank"}
+
+AREA_CODE = r"[A-Z]{3}"
+SUBGOAL_ID = re.compile(rf"^{AREA_CODE}-\d+$")
+INDICATOR_ID = re.compile(rf"^{AREA_CODE}-\d{{2}}$")
+
+
+class Row(dict):
+    """A CSV row that knows where it came from, for error messages."""
+
+    def __init__(self, values, path: Path, line: int):
+        super().__init__(values)
+        self.path, self.line = path, line
+
+    def fail(self, message: str):
+        raise InputFileError(self.path, self.line, message)
+
+    def required(self, column: str) -> str:
+        value = (self.get(column) or "").strip()
+        if not value:
+            self.fail(f"column '{column}' is empty")
+        return value
+
+    def optional(self, column: str) -> str:
+        return (self.get(column) or "").strip()
+
+    def lookup(self, column: str, table: dict, allow_empty=False):
+        value = self.optional(column)
+        if not value and allow_empty:
+            return None
+        if value not in table:
+            self.fail(f"column '{column}': '{value}' is not one of {', '.join(sorted(table))}")
+        return table[value]
+
+    def decimal(self, column: str) -> Decimal | None:
+        value = self.optional(column)
+        if not value:
+            return None
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            self.fail(f"column '{column}': '{value}' is not a number with '.' as decimal separator")
+
+
+def read_table(path: Path, columns: Iterable[str]) -> list[Row]:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputFileError(path, 1, f"missing columns: {', '.join(missing)}")
+            rows = []
+            for values in reader:
+                if None in values:
+                    raise InputFileError(path, reader.line_num, "more cells than header columns (an unquoted comma?)")
+                rows.append(Row(values, path, reader.line_num))
+            return rows
+    except UnicodeDecodeError as error:
+        raise InputFileError(path, None, f"not UTF-8: {error}") from error
+    except csv.Error as error:
+        raise InputFileError(path, None, f"CSV error: {error}") from error
+
+
+def table_kind(path: Path) -> str:
+    return path.name[: -len(".csv")].rsplit(".", 1)[-1]
+
+
+def source_iri(row: Row, column="source") -> URIRef:
+    value = row.optional(column)
+    return URIRef(resource("source", value)) if value else CURATED_SOURCE
+
+
+def add_note(graph: Graph, subject, row: Row, column="note"):
+    if row.optional(column):
+        graph.add((subject, SKOS.note, Literal(row.optional(column))))
+
+
+def compile_units(graph: Graph, rows: list[Row], context: dict):
+    for row in rows:
+        code = row.required("code")
+        unit = URIRef(resource("unit", code))
+        context["units"][code] = unit
+        graph.add((unit, RDF.type, SG.Unit))
+        graph.add((unit, SKOS.notation, Literal(code)))
+        graph.add((unit, SKOS.prefLabel, Literal(row.required("label_nb"), lang="nb")))
+        graph.add((unit, SKOS.prefLabel, Literal(row.required("label_en"), lang="en")))
+        for column, prop in (("min", SG.minValue), ("max", SG.maxValue)):
+            bound = row.decimal(column)
+            if bound is not None:
+                graph.add((unit, prop, Literal(bound, datatype=XSD.decimal)))
+        if row.optional("qudt"):
+            graph.add((unit, SKOS.exactMatch, URIRef(row.optional("qudt"))))
+
+
+def compile_indicators(graph: Graph, rows: list[Row], context: dict):
+    for row in rows:
+        ident = row.required("indicator_id")
+        if not INDICATOR_ID.match(ident):
+            row.fail(f"indicator_id '{ident}' is not like HEL-01")
+        if ident in context["indicators"]:
+            row.fail(f"indicator {ident} is defined twice")
+        subgoal = row.required("subgoal_id")
+        if not SUBGOAL_ID.match(subgoal):
+            row.fail(f"subgoal_id '{subgoal}' is not like HEL-1")
+        unit = row.lookup("unit", context["units"])
+        indicator = URIRef(resource("indicator", ident))
+        context["indicators"][ident] = unit
+        source = source_iri(row)
+        graph.add((indicator, RDF.type, SG.Indicator))
+        graph.add((indicator, SKOS.notation, Literal(ident)))
+        graph.add((indicator, SG.order, Literal(int(ident[-2:]))))
+        graph.add((indicator, SKOS.prefLabel, Literal(row.required("label_nb"), lang="nb")))
+        if row.optional("label_en"):
+            graph.add((indicator, SKOS.prefLabel, Literal(row.optional("label_en"), lang="en")))
+        graph.add((indicator, SG.measures, URIRef(resource("sub-goal", subgoal))))
+        graph.add((indicator, SG.unit, unit))
+        graph.add((indicator, PROV.wasDerivedFrom, source))
+        add_note(graph, indicator, row)
+        direction = row.lookup("direction", DIRECTION, allow_empty=True)
+        if direction is not None:
+            graph.add((indicator, SG.desiredDirection, direction))
+        comparator = row.lookup("threshold_comparator", COMPARATOR, allow_empty=True)
+        if comparator is not None:
+            value = row.decimal("threshold_value")
+            if value is None:
+                row.fail("threshold_comparator without threshold_value")
+            threshold = URIRef(resource("indicator", f"{ident}-threshold"))
+            graph.add((indicator, SG.hasThreshold, threshold))
+            graph.add((threshold, RDF.type, SG.Threshold))
+            graph.add((threshold, SG.comparator, comparator))
+            graph.add((threshold, SG.thresholdValue, Literal(value, datatype=XSD.decimal)))
+            graph.add((threshold, SG.unit, unit))
+            graph.add((threshold, PROV.wasDerivedFrom, source))
+            if row.optional("threshold_text"):
+                graph.add((threshold, SG.printedText, Literal(row.optional("threshold_text"))))
+
+
+def observation_literal(row: Row, unit_code: str) -> Literal | None:
+    value = row.decimal("value")
+    if value is None:
+        return None
+    if unit_code in INTEGER_UNITS and "." not in row.optional("value"):
+        return Literal(int(value), datatype=XSD.integer)
+    return Literal(row.optional("value"), datatype=XSD.decimal)
+
+
+def compile_observations(graph: Graph, rows: list[Row], context: dict):
+    units_by_iri = {iri: code for code, iri in context["units"].items()}
+    for row in rows:
+        ident = row.required("indicator_id")
+        if ident not in context["indicators"]:
+            row.fail(f"indicator {ident} has no row in any *.indicators.csv")
+        year = row.required("year")
+        if not re.fullmatch(r"\d{4}", year):
+            row.fail(f"year '{year}' is not a four-digit year")
+        key = (ident, year)
+        if key in context["observations"]:
+            row.fail(f"a second observation for {ident} in {year}")
+        context["observations"].add(key)
+        status = row.lookup("status", STATUS)
+        unit = context["indicators"][ident]
+        value = observation_literal(row, units_by_iri[unit])
+        if (status == SG.Measured) != (value is not None):
+            row.fail("status 'measured' needs a value, and only 'measured' may have one")
+        observation = URIRef(resource("observation", f"{ident}-{year}"))
+        indicator = URIRef(resource("indicator", ident))
+        graph.add((observation, RDF.type, SG.IndicatorObservation))
+        graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
+        graph.add((observation, SG.ofIndicator, indicator))
+        graph.add((observation, SG.year, Literal(year, datatype=XSD.gYear)))
+        graph.add((observation, SG.observationStatus, status))
+        graph.add((observation, SG.unit, unit))
+        if value is not None:
+            graph.add((observation, SG.value, value))
+        if row.optional("printed"):
+            graph.add((observation, SG.printedValue, Literal(row.optional("printed"))))
+        graph.add((observation, PROV.wasDerivedFrom, source_iri(row)))
+        add_note(graph, observation, row)
+
+
+def fn_subject(row: Row) -> URIRef:
+    ident = row.required("subject_id")
+    if re.fullmatch(AREA_CODE, ident):
+        return URIRef(resource("main-goal", ident))
+    if re.fullmatch(rf"{AREA_CODE}-\d+", ident):
+        return URIRef(resource("sub-goal", ident))
+    if re.fullmatch(rf"{AREA_CODE}-\d+-\d+", ident):
+        return URIRef(resource("strategy", ident))
+    row.fail(f"subject_id '{ident}' is not a hovedmål (HEL), delmål (HEL-1) or strategy (HEL-1-1) id")
+
+
+def compile_fn_links(graph: Graph, rows: list[Row], context: dict):
+    for row in rows:
+        subject = fn_subject(row)
+        reference = row.required("fn_ref")
+        link = URIRef(resource("fn-link", f"{row.required('subject_id')}--{reference}"))
+        if link in context["fn_links"]:
+            row.fail(f"link {row.required('subject_id')} → {reference} is listed twice")
+        context["fn_links"].add(link)
+        graph.add((subject, SG.hasFnLink, link))
+        graph.add((link, RDF.type, SG.FnLink))
+        if reference == "AK":
+            graph.add((link, SG.askerOwn, Literal(True)))
+        elif re.fullmatch(r"\d{1,2}", reference):
+            graph.add((link, SG.fnGoal, SDG[reference]))
+        elif re.fullmatch(r"\d{1,2}\.[0-9a-z]{1,2}", reference):
+            graph.add((link, SG.fnTarget, SDG[reference]))
+        else:
+            row.fail(f"fn_ref '{reference}' is not a goal (13), target (13.2) or AK")
+        basis = row.lookup("basis", BASIS)
+        graph.add((link, SG.linkBasis, basis))
+        if basis == SG.StatedInSource and not row.optional("source"):
+            row.fail("a 'stated' link must name its source")
+        if basis == SG.Curated and not row.optional("note"):
+            row.fail("a 'curated' link needs a note giving the reason")
+        graph.add((link, PROV.wasDerivedFrom, source_iri(row)))
+        add_note(graph, link, row)
+
+
+def compile_classification(graph: Graph, rows: list[Row], context: dict):
+    for row in rows:
+        ident = row.required("indicator_id")
+        if ident not in context["indicators"]:
+            row.fail(f"indicator {ident} has no row in any *.indicators.csv")
+        indicator = URIRef(resource("indicator", ident))
+        challenge = row.optional("challenge")
+        if challenge:
+            if challenge not in CHALLENGES:
+                row.fail(f"challenge '{challenge}' is not one of {', '.join(CHALLENGES)} (or empty)")
+            graph.add((indicator, SG.addressesChallenge, URIRef(resource("challenge", challenge))))
+        graph.add((indicator, SG.resultChainStep, row.lookup("result_chain", RESULT_CHAIN)))
+        graph.add((indicator, SG.ageGroup, row.lookup("age_group", AGE_GROUP)))
+        graph.add((indicator, SG.dataBasis, row.lookup("data_basis", DATA_BASIS)))
+        graph.add((indicator, DCTERMS.accrualPeriodicity, row.lookup("frequency", FREQUENCY)))
+        if row.optional("data_source"):
+            graph.add((indicator, SG.dataSource, URIRef(resource("data-source", row.optional("data_source")))))
+        if row.optional("rationale"):
+            graph.add((indicator, SG.classificationRationale, Literal(row.optional("rationale"))))
+
+
+def compile_matches(graph: Graph, rows: list[Row], context: dict):
+    kinds = {"exact": SKOS.exactMatch, "close": SKOS.closeMatch}
+    for row in rows:
+        ident = row.required("indicator_id")
+        if ident not in context["indicators"]:
+            row.fail(f"indicator {ident} has no row in any *.indicators.csv")
+        target = row.required("target_iri")
+        if not re.match(r"^https?://\S+$", target):
+            row.fail(f"target_iri '{target}' is not an absolute IRI")
+        indicator = URIRef(resource("indicator", ident))
+        graph.add((indicator, row.lookup("match", kinds), URIRef(target)))
+        if row.optional("note"):
+            graph.add((indicator, SKOS.editorialNote, Literal(f"{target}: {row.optional('note')}")))
+
+
+# Order matters: units before indicators, indicators before what refers to them.
+TABLES: list[tuple[str, tuple[str, ...], Callable]] = [
+    ("units", ("code", "label_nb", "label_en", "min", "max", "qudt"), compile_units),
+    ("indicators", ("indicator_id", "subgoal_id", "label_nb", "label_en", "unit", "threshold_comparator",
+                    "threshold_value", "threshold_text", "direction", "source", "note"), compile_indicators),
+    ("observations", ("indicator_id", "year", "value", "status", "printed", "source", "note"), compile_observations),
+    ("fn-links", ("subject_id", "fn_ref", "basis", "source", "note"), compile_fn_links),
+    ("classification", ("indicator_id", "challenge", "result_chain", "age_group", "data_basis", "frequency",
+                        "data_source", "rationale"), compile_classification),
+    ("matches", ("indicator_id", "match", "target_iri", "note"), compile_matches),
+]
+KNOWN_KINDS = {kind for kind, _, _ in TABLES}
+
+
+def compile_tables(paths: list[Path]) -> list[tuple[Path, Graph]]:
+    """Compile every table; returns one graph per file, in a deterministic order."""
+    by_kind: dict[str, list[Path]] = {}
+    for path in sorted(paths):
+        kind = table_kind(path)
+        if kind not in KNOWN_KINDS:
+            raise InputFileError(path, None, f"unknown table kind '{kind}'; known: {', '.join(sorted(KNOWN_KINDS))}")
+        by_kind.setdefault(kind, []).append(path)
+    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set()}
+    compiled = []
+    for kind, columns, compile_rows in TABLES:
+        for path in by_kind.get(kind, []):
+            graph = Graph()
+            compile_rows(graph, read_table(path, columns), context)
+            compiled.append((path, graph))
+    return compiled
+
+
+__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "KOMMUNE"]
