@@ -7,6 +7,7 @@ returned rows), 2 error (bad input file, bad query, missing build).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def cmd_build(args) -> int:
 def cmd_query(args) -> int:
     from .results import format_rows, to_rows
     from .store import query
+    if args.list:
+        from .named_queries import listing
+        sys.stdout.write(format_rows(*listing(), args.format, max_width=100))
+        return EXIT_OK
     if args.name:
         from .named_queries import run_named
         header, rows = run_named(args.name, dict(args.param or []), args.build_dir)
@@ -33,8 +38,13 @@ def cmd_query(args) -> int:
         if not args.sparql:
             raise SdggraphError("give a SPARQL query, or --name NAME")
         text = Path(args.sparql[1:]).read_text(encoding="utf-8") if args.sparql.startswith("@") else args.sparql
+        endpoint = os.environ.get("SDGGRAPH_SPARQL_ENDPOINT")
         try:
-            result = query(text, args.build_dir)
+            if endpoint:  # remote mode: the remote's rows, not build/'s
+                from .remote import remote_query
+                result = remote_query(endpoint, text)
+            else:
+                result = query(text, args.build_dir)
         except SyntaxError as error:
             raise SdggraphError(f"SPARQL syntax error: {error}") from error
         header, rows = to_rows(result)
@@ -53,6 +63,12 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="sdggraph", description=__doc__.splitlines()[0],
                                    epilog="Exit codes: 0 ok, 1 check failed, 2 error.")
     root.add_argument("--version", action="version", version=f"sdggraph {__version__}")
+    root.add_argument("--sparql-endpoint", metavar="URL",
+                      help="remote mode: run queries, named questions and reports on this SPARQL endpoint "
+                           "(e.g. http://127.0.0.1:7878/query) instead of build/")
+    root.add_argument("--sparql-graph", metavar="IRI", action="append",
+                      help="remote mode: the graphs whose union is queried (repeatable; default: the three layer "
+                           "graphs `sdggraph push` writes; 'server': the endpoint's own default graph)")
     sub = root.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="compile ontology/ and data/ into build/ (with OWL-RL inference)")
@@ -62,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="run SPARQL (or a named question) over the built graph")
     p.add_argument("sparql", nargs="?", help="the query text, or @FILE")
     p.add_argument("--name", help="a named question from queries/ (see `sdggraph query --list`)")
+    p.add_argument("--list", action="store_true", help="list the named questions with their parameters")
     p.add_argument("--param", action="append", type=parse_param, metavar="NAME=VALUE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--build-dir", type=Path, default=None)
@@ -76,7 +93,7 @@ def extra_commands():
     """Sub-commands contributed by other modules (serve, validate, report, export, traverse, push)."""
     import importlib
     registrars = []
-    for module_name in ("serve_cli", "validate_cli", "report_cli", "export_cli", "traverse_cli"):
+    for module_name in ("serve_cli", "validate_cli", "report_cli", "export_cli", "traverse_cli", "push_cli", "check_cli"):
         try:
             module = importlib.import_module(f"sdggraph.{module_name}")
         except ModuleNotFoundError as error:
@@ -89,6 +106,14 @@ def extra_commands():
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # Remote mode goes through the environment so that store.select (named questions, reports)
+    # sees it wherever it is called; restored afterwards for in-process callers (tests).
+    remote = {"SDGGRAPH_SPARQL_ENDPOINT": args.sparql_endpoint,
+              "SDGGRAPH_SPARQL_GRAPHS": " ".join(args.sparql_graph or []) or None}
+    saved = {name: os.environ.get(name) for name in remote}
+    for name, value in remote.items():
+        if value:
+            os.environ[name] = value
     try:
         return args.func(args)
     except CheckFailed as failure:
@@ -100,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
@@ -32,6 +33,23 @@ class LoadedSource:
             return str(self.path)
 
 
+def locate_syntax_error(path: Path, fmt: str, error: BadSyntax) -> tuple[int | None, str]:
+    """Line and message for a syntax error rdflib found.
+
+    rdflib's own line counter drifts on long files, so the file is re-read with Oxigraph's
+    parser, which reports the exact line and column; rdflib's message is the fallback.
+    """
+    oxigraph_formats = {"turtle": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+                        "trig": pyoxigraph.RdfFormat.TRIG}
+    if fmt in oxigraph_formats:
+        try:
+            for _ in pyoxigraph.parse(path=str(path), format=oxigraph_formats[fmt]):
+                pass
+        except SyntaxError as precise:
+            return precise.lineno, f"syntax error: {precise.msg}"
+    return error.lines + 1, f"syntax error: {error._why}"
+
+
 def parse_rdf_file(path: Path) -> Graph:
     """Parse one RDF file; a syntax error names the file and line."""
     fmt = RDF_SUFFIXES.get(path.suffix.lower())
@@ -41,7 +59,8 @@ def parse_rdf_file(path: Path) -> Graph:
     try:
         graph.parse(path, format=fmt)
     except BadSyntax as error:
-        raise InputFileError(path, error.lines + 1, f"Turtle syntax error: {error._why}") from error
+        line, message = locate_syntax_error(path, fmt, error)
+        raise InputFileError(path, line, message) from error
     except FileNotFoundError as error:
         raise InputFileError(path, None, "file not found") from error
     except Exception as error:  # other parsers (JSON-LD, RDF/XML) raise their own types

@@ -56,3 +56,24 @@ def query(sparql: str, build_dir: Path | None = None, substitutions: dict | None
     if "default_graph" not in options:
         options.setdefault("use_default_graph_as_union", True)
     return store.query(sparql, substitutions=substitutions, **options)
+
+
+def select(sparql: str, bindings: dict | None = None, build_dir: Path | None = None,
+           endpoint: str | None = None) -> tuple[list[str], list[list]]:
+    """A SELECT as (variable names, rows of pyoxigraph terms or None).
+
+    Runs on the bundled store, or on a remote SPARQL endpoint when `endpoint` (or the
+    environment variable SDGGRAPH_SPARQL_ENDPOINT) is set. `bindings` maps variable names to
+    pyoxigraph terms and is applied as a substitution, never spliced into the query text.
+    """
+    import os
+
+    endpoint = endpoint or os.environ.get("SDGGRAPH_SPARQL_ENDPOINT")
+    if endpoint:
+        from .remote import remote_select
+
+        return remote_select(endpoint, sparql, bindings or {})
+    substitutions = {pyoxigraph.Variable(name): term for name, term in (bindings or {}).items()}
+    result = query(sparql, build_dir, substitutions=substitutions or None)
+    header = [variable.value for variable in result.variables]
+    return header, [[solution[name] for name in header] for solution in result]

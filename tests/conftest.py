@@ -1,0 +1,107 @@
+"""Shared fixtures: one build of the bundled data per test session, ../shared when present,
+and headless Chromium (installed from Debian's packages when missing, as CI needs)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.skip("../shared is absent (a user's clone): source cross-checks skipped")
+    return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory) -> Path:
+    """The bundled data built once into a temporary directory; SDGGRAPH_BUILD_DIR points at it."""
+    from sdggraph.build import build
+
+    out = tmp_path_factory.mktemp("sdggraph") / "build"
+    build(out)
+    os.environ["SDGGRAPH_BUILD_DIR"] = str(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_graph(build_dir):
+    """The built graph (all layers) as one rdflib Graph."""
+    from sdggraph.store import rdflib_graph
+
+    return rdflib_graph(build_dir)
+
+
+def _install_chromium() -> None:
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], check=False, env=env,
+                   capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless-capable Chromium; installs Debian's chromium + chromium-driver if missing."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        _install_chromium()
+        path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip("Chromium is not installed and could not be installed (not root, or no apt-get)")
+    return path
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+
+
+@pytest.fixture(scope="session")
+def screenshot(chromium, tmp_path_factory):
+    """screenshot(url, png_path, width=1280, height=2000): render a page headless to a PNG."""
+    def take(url: str, png: Path, width: int = 1280, height: int = 2000) -> Path:
+        profile = tmp_path_factory.mktemp("chromium-profile")
+        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+                        f"--screenshot={png}", "--virtual-time-budget=5000", url],
+                       check=True, capture_output=True, timeout=120)
+        return png
+    return take
+
+
+@pytest.fixture(scope="session")
+def dump_dom(chromium, tmp_path_factory):
+    """dump_dom(url): the DOM after scripts ran, as HTML text."""
+    def dump(url: str) -> str:
+        profile = tmp_path_factory.mktemp("chromium-profile")
+        done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+                               "--dump-dom", url], check=True, capture_output=True, timeout=120, text=True)
+        return done.stdout
+    return dump
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server (`oxigraph serve`, plain: no --union-default-graph) on a free
+    loopback port, empty, one per test module; yields tests/oxigraph_server.OxigraphServer."""
+    from oxigraph_server import oxigraph_binary, running_oxigraph
+
+    if oxigraph_binary() is None:
+        pytest.skip("the oxigraph server is not installed (pip install -e '.[test]')")
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db") as server:
+        yield server
