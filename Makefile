@@ -27,7 +27,6 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 docs: setup
-	$(BIN)/pip install --quiet -e '.[docs]'
 	$(BIN)/python scripts/ontology_docs.py
 
 bench: build

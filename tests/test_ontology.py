@@ -54,3 +54,11 @@ def test_reused_vocabularies_are_the_standard_ones():
     assert "http://www.w3.org/2004/02/skos/core#Concept" in supers
     chains = list(graph.subjects(OWL.propertyChainAxiom, None))
     assert SG.contributesToFnGoal in chains and SG.refersToFnGoal in chains
+
+
+def test_html_documentation_lists_every_term(build_dir):
+    page = (build_dir / "docs" / "ontology.html").read_text(encoding="utf-8")
+    graph = ontology()
+    for term in own_terms(graph, (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)):
+        assert f'id="{str(term).split("#")[1]}"' in page, term
+    assert "Egenskapskjede / property chain" in page and "Indikatorobservasjon" in page

@@ -2,7 +2,7 @@
 
 build/ holds, per layer (asserted, reference, inferred), sorted N-Triples and Turtle; the
 whole dataset as N-Quads (one named graph per layer); the pyoxigraph store the service opens;
-and manifest.json with what was loaded. rdflib (validation, reports, exports) and pyoxigraph
+manifest.json with what was loaded; and docs/ontology.html, the ontology's documentation. rdflib (validation, reports, exports) and pyoxigraph
 (query serving) both read these same files. The build writes to a fresh directory and swaps
 it in only when everything succeeded, so a broken input leaves the previous build intact.
 """
@@ -22,7 +22,7 @@ from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.term import BNode
 
-from . import config
+from . import config, ontology_docs
 from .inference import infer
 from .sources import load_sources
 
@@ -83,6 +83,7 @@ def write_outputs(target: Path, layers: dict[str, Graph]) -> None:
         iri = graph_iri(layer)
         quads.extend(line[:-2] + f" <{iri}> .\n" for line in nt.splitlines(keepends=True))
     (target / DATASET_FILE).write_text("".join(quads), encoding="utf-8")
+    ontology_docs.write(target / "docs" / "ontology.html")
     store = pyoxigraph.Store(str(target / STORE_DIR))
     store.bulk_load(path=str(target / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
     store.flush()

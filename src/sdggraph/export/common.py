@@ -1,0 +1,360 @@
+"""What every export shares: the loaded graph, namespaces, deterministic serialisation, the
+indicator records the tabular and profile exports read, and byte-stable zip/gzip.
+
+Exports must be byte-identical for the same build (a receiving organisation diffs them), so:
+blank nodes get canonical labels, triples are added in sorted order, every namespace gets a fixed
+prefix, JSON is written with sorted keys, and zip/gzip members carry fixed timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import gzip
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+
+from .. import config
+from ..store import require_build, rdflib_dataset
+
+# Vocabularies the exports use beyond config.PREFIXES.
+SDMX_DIMENSION = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+SDMX_CONCEPT = Namespace("http://purl.org/linked-data/sdmx/2009/concept#")
+SDMX_CODE = config.SDMX_CODE
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+UNESKOS = Namespace("http://purl.org/umu/uneskos#")
+XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+EU_THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EU_LICENCE = Namespace("http://publications.europa.eu/resource/authority/licence/")
+EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+KS_VOCAB = "https://data.norge.no/vocabulary/indicator/"
+# KS' indicators point to .../developmentsector/...; the scheme file mints .../developmetsector/ (sic).
+KS_SECTOR = Namespace(KS_VOCAB + "developmentsector/")
+KS_GEOGRAPHY = Namespace(KS_VOCAB + "Levelofgeography/")
+KS_QUALITY = Namespace(KS_VOCAB + "quality/")
+KS_TRIPLE_BOTTOM_LINE = Namespace(KS_VOCAB + "triplebottomline/")
+
+EXTRA_PREFIXES = {
+    "sdmx-dimension": str(SDMX_DIMENSION),
+    "sdmx-measure": str(SDMX_MEASURE),
+    "sdmx-attribute": str(SDMX_ATTRIBUTE),
+    "sdmx-concept": str(SDMX_CONCEPT),
+    "sdmx-code": str(SDMX_CODE),
+    "dcat": str(DCAT),
+    "vcard": str(VCARD),
+    "dqv": str(DQV),
+    "uneskos": str(UNESKOS),
+    "xkos": str(XKOS),
+    "adms": str(ADMS),
+    "foaf": str(FOAF),
+    "vann": "http://purl.org/vocab/vann/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "eutheme": str(EU_THEME),
+    "filetype": str(EU_FILE_TYPE),
+    "licence": str(EU_LICENCE),
+    "country": str(EU_COUNTRY),
+    "kssector": str(KS_SECTOR),
+    "ksgeo": str(KS_GEOGRAPHY),
+    "ksquality": str(KS_QUALITY),
+    "kstbl": str(KS_TRIPLE_BOTTOM_LINE),
+    "qudt": "http://qudt.org/vocab/unit/",
+    "dataset": config.resource("dataset", ""),
+}
+
+
+def rebased(term: str) -> URIRef:
+    return URIRef(config.rebase(str(term)))
+
+
+class Ns:
+    """Asker's and sdggraph's namespaces under the configured base IRI (read when called)."""
+
+    @staticmethod
+    def sg() -> Namespace:
+        return Namespace(config.rebase(str(config.SG)))
+
+    @staticmethod
+    def kommune() -> Namespace:
+        return Namespace(config.rebase(str(config.KOMMUNE)))
+
+
+def resource(kind: str, ident: str) -> URIRef:
+    return rebased(config.resource(kind, ident))
+
+
+def prefixes() -> dict[str, str]:
+    """All prefixes the exports bind, under the configured base."""
+    return {name: config.rebase(ns) for name, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()}
+
+
+# ---- loading ----------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=2)
+def _load(dataset_file: str, mtime_ns: int):
+    dataset = rdflib_dataset(Path(dataset_file).parent)
+    from ..build import LAYERS, graph_iri
+    layers = {layer: dataset.graph(URIRef(graph_iri(layer))) for layer in LAYERS}
+    union = Graph()
+    for graph in layers.values():
+        union += graph
+    return layers, union
+
+
+def load(build_dir: Path | None = None) -> tuple[dict[str, Graph], Graph]:
+    """(graphs by layer, union of all layers) of the build; cached while dataset.nq is unchanged.
+
+    Callers must not modify the returned graphs.
+    """
+    from ..build import DATASET_FILE
+    path = require_build(build_dir) / DATASET_FILE
+    return _load(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+# ---- deterministic RDF serialisation --------------------------------------------------------------
+
+def _split(iri: str) -> str | None:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1] if cut > 0 else None
+
+
+def stable_graph(graph: Graph) -> Graph:
+    """A copy with canonical blank-node labels, triples inserted in sorted order and every
+    namespace of a predicate or class bound to a fixed prefix (rdflib would invent ns1, ns2 …
+    in hash order otherwise)."""
+    if any(isinstance(term, BNode) for triple in graph for term in triple):
+        graph = to_canonical_graph(graph)
+    out = Graph(bind_namespaces="none")
+    bound = prefixes()
+    for name, namespace in sorted(bound.items()):
+        out.bind(name, namespace, override=True, replace=True)
+    known = set(bound.values())
+    wanted = set()
+    for s, p, o in graph:
+        for iri in (p, o if p == RDF.type else None):
+            if isinstance(iri, URIRef):
+                namespace = _split(str(iri))
+                if namespace and namespace not in known:
+                    wanted.add(namespace)
+    for number, namespace in enumerate(sorted(wanted), start=1):
+        out.bind(f"ns{number}", namespace, override=True, replace=True)
+    for triple in sorted(graph):
+        out.add(triple)
+    return out
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """Serialize with rdflib after stable_graph(); fmt is an rdflib format name."""
+    return stable_graph(graph).serialize(format=fmt, encoding="utf-8")
+
+
+def sorted_ntriples(graph: Graph) -> bytes:
+    from ..build import sorted_ntriples as build_sorted_ntriples
+    return build_sorted_ntriples(graph).encode("utf-8")
+
+
+# ---- bytes ----------------------------------------------------------------------------------
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip of `files` (path → content) in sorted order with fixed timestamps."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return buffer.getvalue()
+
+
+def restamp_zip(data: bytes) -> bytes:
+    """The same zip with fixed member timestamps (openpyxl stamps members with the clock)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:  # keep the order: [Content_Types].xml must stay first
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+# ---- the data date --------------------------------------------------------------------------------
+
+def data_date(graph: Graph) -> datetime.date:
+    """The date the exports call 'modified': deterministic, never the clock.
+
+    SOURCE_DATE_EPOCH (the reproducible-builds convention) wins when set; otherwise the newest
+    date the data states about its source documents and vocabulary (dcterms:modified, issued or
+    created on a sg:SourceDocument or owl:Ontology). A bare year counts as 1 January.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+    from rdflib.namespace import OWL
+    sg = Ns.sg()
+    subjects = set(graph.subjects(RDF.type, sg.SourceDocument)) | set(graph.subjects(RDF.type, OWL.Ontology))
+    dates = []
+    for subject in subjects:
+        for prop in (DCTERMS.modified, DCTERMS.issued, DCTERMS.created):
+            for value in graph.objects(subject, prop):
+                text = str(value)
+                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                    dates.append(datetime.date.fromisoformat(text))
+                elif re.fullmatch(r"\d{4}", text):
+                    dates.append(datetime.date(int(text), 1, 1))
+    return max(dates) if dates else datetime.date(1970, 1, 1)
+
+
+# ---- labels and records ---------------------------------------------------------------------------
+
+def label(graph: Graph, node, lang: str = "nb") -> str:
+    """The node's label in `lang` (skos:prefLabel, rdfs:label, dcterms:title), else any label,
+    else the IRI's last segment."""
+    if node is None:
+        return ""
+    candidates = []
+    for prop in (SKOS.prefLabel, RDFS.label, DCTERMS.title):
+        candidates += list(graph.objects(node, prop))
+    for wanted in (lang, "nb", "no", "en", None):
+        matching = sorted(str(c) for c in candidates if isinstance(c, Literal) and c.language == wanted)
+        if matching:
+            return matching[0]
+    text = str(node)
+    return re.split(r"[/#]", text.rstrip("/#"))[-1]
+
+
+def one(graph: Graph, subject, prop):
+    values = sorted(graph.objects(subject, prop))
+    return values[0] if values else None
+
+
+@dataclass
+class Observation:
+    iri: URIRef
+    year: int
+    value: Literal | None
+    status: URIRef
+    status_code: str  # measured | not_measured | not_yet_published
+    printed: str
+
+
+@dataclass
+class Indicator:
+    iri: URIRef
+    ident: str
+    order: tuple
+    label_nb: str
+    label_en: str
+    area: URIRef | None
+    area_ident: str
+    main_goal: URIRef | None
+    sub_goal: URIRef | None
+    sub_goal_ident: str
+    unit: URIRef | None
+    threshold_text: str
+    direction: URIRef | None
+    challenges: list[URIRef]
+    result_chain: URIRef | None
+    age_group: URIRef | None
+    data_basis: URIRef | None
+    frequency: URIRef | None
+    data_source: URIRef | None
+    fn_goals: list[URIRef]
+    fn_targets: list[URIRef]
+    exact_matches: list[URIRef]
+    close_matches: list[URIRef]
+    observations: list[Observation] = field(default_factory=list)
+
+
+STATUS_CODES = ("measured", "not_measured", "not_yet_published")
+
+
+def _number(iri) -> tuple:
+    """Sort key for FN goals/targets: numeric parts as numbers (3.10 after 3.9)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"[./]", str(iri).rsplit("/", 1)[-1]))
+
+
+def indicators(graph: Graph) -> list[Indicator]:
+    """Every sg:Indicator with what the exports need, in the report's order (area, number)."""
+    sg = Ns.sg()
+    status_codes = {sg.Measured: "measured", sg.NotMeasured: "not_measured", sg.NotYetPublished: "not_yet_published"}
+    records = []
+    for iri in set(graph.subjects(RDF.type, sg.Indicator)):
+        ident = str(one(graph, iri, SKOS.notation) or label(graph, iri))
+        sub_goal = one(graph, iri, sg.measures)
+        main_goal = one(graph, sub_goal, sg.belongsToMainGoal) if sub_goal is not None else None
+        area = one(graph, main_goal, sg.belongsToFocusArea) if main_goal is not None else None
+        area_order = one(graph, area, sg.order) if area is not None else None
+        own_order = one(graph, iri, sg.order)
+        threshold = one(graph, iri, sg.hasThreshold)
+        observations = []
+        for obs in set(graph.subjects(sg.ofIndicator, iri)):
+            status = one(graph, obs, sg.observationStatus)
+            year = one(graph, obs, sg.year)
+            observations.append(Observation(
+                iri=obs, year=int(str(year)[:4]) if year is not None else 0,
+                value=one(graph, obs, sg.value), status=status,
+                status_code=status_codes.get(status, ""),
+                printed=str(one(graph, obs, sg.printedValue) or "")))
+        observations.sort(key=lambda o: (o.year, str(o.iri)))
+        records.append(Indicator(
+            iri=iri, ident=ident,
+            order=(int(area_order) if area_order is not None else 99,
+                   int(own_order) if own_order is not None else 0, ident),
+            label_nb=label(graph, iri, "nb"), label_en=label(graph, iri, "en"),
+            area=area, area_ident=str(one(graph, area, SKOS.notation) or "") if area is not None else "",
+            main_goal=main_goal, sub_goal=sub_goal,
+            sub_goal_ident=str(one(graph, sub_goal, SKOS.notation) or "") if sub_goal is not None else "",
+            unit=one(graph, iri, sg.unit),
+            threshold_text=str(one(graph, threshold, sg.printedText) or "") if threshold is not None else "",
+            direction=one(graph, iri, sg.desiredDirection),
+            challenges=sorted(graph.objects(iri, sg.addressesChallenge)),
+            result_chain=one(graph, iri, sg.resultChainStep),
+            age_group=one(graph, iri, sg.ageGroup),
+            data_basis=one(graph, iri, sg.dataBasis),
+            frequency=one(graph, iri, DCTERMS.accrualPeriodicity),
+            data_source=one(graph, iri, sg.dataSource),
+            fn_goals=sorted(graph.objects(iri, sg.contributesToFnGoal), key=_number),
+            fn_targets=sorted(graph.objects(iri, sg.contributesToFnTarget), key=_number),
+            exact_matches=sorted(graph.objects(iri, SKOS.exactMatch)),
+            close_matches=sorted(graph.objects(iri, SKOS.closeMatch)),
+            observations=observations))
+    records.sort(key=lambda record: record.order)
+    return records
+
+
+def compact_code(graph: Graph, node) -> str:
+    """A UN goal/target/indicator's compact code ('3', '3.4', '3.4.1'), from its notation or IRI."""
+    for notation in graph.objects(node, SKOS.notation):
+        if isinstance(notation, Literal) and str(notation.datatype or "").endswith("SDGCodeCompact"):
+            return str(notation)
+    return str(node).rsplit("/", 1)[-1]
+
+
+def decimal_text(value: Literal | None) -> str:
+    """A value's lexical form, '.' as decimal separator as the data states it; '' for no value."""
+    return "" if value is None else str(value)

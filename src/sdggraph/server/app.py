@@ -1,0 +1,59 @@
+"""create_app(): the FastAPI app, a small shell over routers.
+
+Routers are included from the modules sdggraph.server.{sparql_routes, query_routes,
+traverse_routes, pages, report_routes, export_routes} when present (each exposes `router`).
+The app holds the SPARQL service (app.state.sparql: settings and the query worker pool),
+caps request bodies and logs every request.
+"""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from .middleware import BodyLimit, RequestLog
+from .service import SparqlService
+from .settings import Settings
+
+ROUTER_MODULES = ("sparql_routes", "query_routes", "traverse_routes", "pages", "report_routes", "export_routes")
+
+
+def _routers():
+    for name in ROUTER_MODULES:
+        module_name = f"{__package__}.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:  # the module exists but something it imports is missing
+                raise
+            continue
+        yield module.router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app over the build in settings.build_dir; raises BuildMissingError when there is none."""
+    settings = settings or Settings.from_env()
+    service = SparqlService(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        service.start()  # workers open the store while the server starts listening
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(title="sdggraph", version=__version__, lifespan=lifespan,
+                  description="Asker kommunes styring etter FNs bærekraftsmål: SPARQL 1.1-endepunkt, "
+                              "navngitte spørsmål og grafvandring.",
+                  docs_url=None, redoc_url=None)  # their pages load scripts from a CDN; the service works offline
+    app.state.settings = settings
+    app.state.sparql = service
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # added last: outermost, so it times and logs the 413s too
+    for router in _routers():
+        app.include_router(router)
+    return app

@@ -1,0 +1,117 @@
+"""HTTP routes for the named questions: GET /queries and GET /queries/{name}.
+
+/queries lists them (JSON; HTML for browsers). /queries/{name}?param=value runs one with its
+parameters bound as typed terms (named_queries), answering the rows as JSON (the CLI's
+`--format json`), CSV, SPARQL JSON results (with term types), or — format=sparql — the query
+text with the values bound, which the web page puts in its editor. Unknown name → 404, unknown
+parameter or invalid value → 400. The named questions are fixed, vetted files and run in-process.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from .. import config, named_queries
+from ..errors import BuildMissingError, SdggraphError
+from ..results import format_rows, term_text
+from . import negotiation, serialize
+
+router = APIRouter()
+
+LIST_OFFERS = [("application/json", "json"), ("text/html", "html")]
+RUN_OFFERS = [("application/json", "json"), ("text/csv", "csv"), ("application/sparql-results+json", "sparql-json"),
+              ("application/sparql-query", "sparql")]
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+         "sparql-json": "application/sparql-results+json", "sparql": "application/sparql-query; charset=utf-8"}
+
+
+def build_dir_of(request: Request) -> Path:
+    """The build the app serves: its settings' build_dir, else the configured default."""
+    settings = getattr(request.app.state, "settings", None)
+    return Path(settings.build_dir) if settings is not None else config.build_dir()
+
+
+def pick_format(request: Request, offers: list[tuple[str, str]]) -> str | None:
+    """`format=` (a short name) first, then Accept with q-values; None when nothing fits (406)."""
+    wanted = request.query_params.get("format")
+    if wanted:
+        return wanted if wanted in {name for _, name in offers} else None
+    return negotiation.choose(offers, request.headers.get("accept"))
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def not_acceptable(offers) -> JSONResponse:
+    names = ", ".join(f"{media} (format={name})" for media, name in offers)
+    return error(406, f"cannot answer in the requested format; available: {names}")
+
+
+@router.get("/queries")
+def list_queries(request: Request):
+    fmt = pick_format(request, LIST_OFFERS)
+    if fmt is None:
+        return not_acceptable(LIST_OFFERS)
+    queries = [query.describe() for query in named_queries.discover().values()]
+    if fmt == "json":
+        return JSONResponse(queries)
+    return HTMLResponse(listing_html(queries))
+
+
+@router.get("/queries/{name}")
+def run_query(name: str, request: Request):
+    fmt = pick_format(request, RUN_OFFERS)
+    params: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key == "format":
+            continue
+        if key in params:
+            return error(400, f"parameter '{key}' given twice")
+        params[key] = value
+    try:
+        query = named_queries.get(name)
+        if fmt is None:
+            return not_acceptable(RUN_OFFERS)
+        if fmt == "sparql":
+            return Response(query.with_values(params), media_type=MEDIA[fmt])
+        header, rows = named_queries.run(name, params, build_dir_of(request))
+    except named_queries.UnknownQueryError as failure:
+        return error(404, str(failure))
+    except BuildMissingError as failure:
+        return error(503, str(failure))
+    except SdggraphError as failure:  # unknown parameter, invalid value
+        return error(400, str(failure))
+    if fmt == "sparql-json":
+        solutions = [dict(zip(header, row)) for row in rows]
+        return Response(serialize.solutions(header, solutions, "json"), media_type=MEDIA[fmt])
+    texts = [[term_text(term) for term in row] for row in rows]
+    return Response(format_rows(header, texts, fmt), media_type=MEDIA[fmt])
+
+
+def listing_html(queries: list[dict]) -> str:
+    """/queries for people: each question with its parameters and links to run it."""
+    items = []
+    for query in queries:
+        params = ", ".join(f"<code>{escape(p['name'])}</code> = <code>{escape(p['default'])}</code>"
+                           + (f" ({escape(' | '.join(p['choices']))})" if p["choices"] else "")
+                           for p in query["params"])
+        name = escape(query["name"])
+        items.append(
+            f'<li><p class="question">{escape(query["question_nb"])}</p>'
+            f'<p class="en" lang="en">{escape(query["question_en"])}</p>'
+            f"<p><code>{name}</code>{' — parametre: ' + params if params else ''}</p>"
+            f'<p><a href="/queries/{name}?format=json">JSON</a> · <a href="/queries/{name}?format=csv">CSV</a> · '
+            f'<a href="/queries/{name}?format=sparql">SPARQL</a> · <a href="/#q={name}">Åpne i editoren</a></p></li>')
+    return ("<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
+            "<title>Navngitte spørsmål – sdggraph</title>"
+            '<link rel="stylesheet" href="/web/style.css"></head><body>'
+            '<header class="top"><a href="/">sdggraph</a> · Navngitte spørsmål</header><main>'
+            "<h1>Navngitte spørsmål</h1>"
+            "<p>Spørsmål om Asker kommunes styring etter FNs bærekraftsmål. Spørsmål som slutter på "
+            "<code>-violation</code> er kontroller som skal gi null rader.</p>"
+            f'<ul class="queries">{"".join(items)}</ul></main></body></html>\n')

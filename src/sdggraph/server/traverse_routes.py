@@ -1,0 +1,83 @@
+"""HTTP routes for graph traversal: /traverse/path, /traverse/neighbourhood, /traverse/impact.
+
+JSON by default (nodes with labels and types, edges with predicates); an SVG picture with
+`Accept: image/svg+xml` or `format=svg`; and for browsers (`Accept: text/html`) a page with the
+picture inline, its nodes linking to their resource pages. The networkx graph is derived once
+per build (traverse.graph caches it by build directory), not per request.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from .. import traverse
+from ..errors import BuildMissingError, SdggraphError
+from .pages import local_href, page
+from .query_routes import build_dir_of, error, not_acceptable, pick_format
+
+router = APIRouter()
+
+OFFERS = [("application/json", "json"), ("image/svg+xml", "svg"), ("text/html", "html")]
+
+
+def answer(request: Request, compute) -> Response:
+    """Run a traversal (compute(graph) → Subgraph) and render it in the negotiated format."""
+    fmt = pick_format(request, OFFERS)
+    if fmt is None:
+        return not_acceptable(OFFERS)
+    try:
+        g = traverse.graph(build_dir_of(request))
+        result = compute(g)
+    except traverse.NodeNotFound as failure:
+        return error(404, str(failure))
+    except BuildMissingError as failure:
+        return error(503, str(failure))
+    except SdggraphError as failure:
+        return error(400, str(failure))
+    if fmt == "json":
+        return JSONResponse(result.to_json(g))
+    svg = traverse.to_svg(result, g, href=local_href)
+    if fmt == "svg":
+        return Response(svg, media_type="image/svg+xml")
+    query = request.url.query
+    links = " · ".join(f'<a href="{escape(request.url.path)}?{escape(query)}&amp;format={name}">{label}</a>'
+                       for name, label in (("json", "JSON"), ("svg", "SVG")))
+    body = f'<p class="downloads">Last ned: {links}</p><div class="graph">{svg}</div>'
+    return HTMLResponse(page(result.title, body))
+
+
+def _int(value: str | None, name: str, default: int | None = None) -> int:
+    if value is None or value == "":
+        if default is None:
+            raise SdggraphError(f"parameter '{name}' is required")
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SdggraphError(f"parameter '{name}' must be a whole number, got {value!r}") from None
+
+
+def _required(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if not value:
+        raise SdggraphError(f"parameter '{name}' is required (an IRI or a prefixed name like indicator:HEL-01)")
+    return value
+
+
+@router.get("/traverse/path")
+def path(request: Request):
+    return answer(request, lambda g: traverse.path(g, _required(request, "from"), _required(request, "to")))
+
+
+@router.get("/traverse/neighbourhood")
+def neighbourhood(request: Request):
+    return answer(request, lambda g: traverse.neighbourhood(
+        g, _required(request, "node"), _int(request.query_params.get("depth"), "depth", 1)))
+
+
+@router.get("/traverse/impact")
+def impact(request: Request):
+    return answer(request, lambda g: traverse.impact(g, _int(request.query_params.get("goal"), "goal")))

@@ -1,0 +1,358 @@
+"""Validate the graph with the SHACL shapes in shapes/*.ttl (pySHACL), after OWL-RL inference.
+
+`validate()` checks the built graph (asserted and reference layers) plus any extra RDF files a
+user is editing. The build's inferred layer already holds the OWL-RL entailments of the built
+part; when extra files come in, inference is run again over everything (sdggraph.inference, the
+same entailments the build keeps), so the extras' triples are inferred upon too. An extra file
+that is one of the build's own inputs (an edited data/ file) replaces its built version: the
+inputs are then compiled afresh from data/ instead of read from build/.
+
+The ontology is passed to pySHACL as ont_graph, so sh:targetClass sees the class hierarchy.
+Only sh:Violation makes the graph non-conforming; warnings and infos are coverage findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
+
+from . import config
+from .errors import InputFileError, SdggraphError
+
+SHAPE = "https://w3id.org/sdggraph/shapes#"
+HINT = URIRef(SHAPE + "hint")
+SEVERITIES = ("violation", "warning", "info")  # most severe first
+SEVERITY_IRIS = {"violation": SH.Violation, "warning": SH.Warning, "info": SH.Info}
+SEVERITY_NAMES = {iri: name for name, iri in SEVERITY_IRIS.items()}
+SEVERITY_NB = {"violation": "brudd", "warning": "advarsel", "info": "info"}
+
+
+@dataclass
+class Result:
+    """One SHACL validation result, with what a person needs to act on it."""
+
+    focus_node: str
+    focus_label: str | None
+    path: str | None  # a SPARQL property path in prefixed form, e.g. "sg:measures" or "^sg:contributesToFnGoal"
+    value: str | None
+    severity: str  # violation | warning | info
+    source_shape: str
+    shape_name: str | None
+    constraint_component: str | None
+    message: str  # Norwegian (nb)
+    message_en: str | None
+    hint: str | None  # Norwegian (nb)
+    hint_en: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ValidationResult:
+    results: list[Result]
+    report_graph: Graph = field(repr=False)
+    shapes_graph: Graph = field(repr=False)
+
+    @property
+    def conforms(self) -> bool:
+        """True when there is no sh:Violation (warnings and infos do not count)."""
+        return not any(r.severity == "violation" for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        return {name: sum(r.severity == name for r in self.results) for name in SEVERITIES}
+
+    def at_least(self, severity: str) -> ValidationResult:
+        """Only the results of `severity` or more severe."""
+        keep = set(SEVERITIES[: SEVERITIES.index(check_severity(severity)) + 1])
+        return ValidationResult([r for r in self.results if r.severity in keep], self.report_graph, self.shapes_graph)
+
+    def by_shape(self, shape: str) -> list[Result]:
+        return [r for r in self.results if r.source_shape == shape]
+
+    def to_dict(self) -> dict:
+        return {"conforms": self.conforms, "counts": self.counts(), "results": [r.to_dict() for r in self.results]}
+
+    def report_turtle(self) -> str:
+        """The SHACL validation report (only this object's results) as Turtle."""
+        out = Graph()
+        bind_prefixes(out)
+        out.bind("sh", SH)
+        out.bind("shape", SHAPE)
+        report = next(iter(self.report_graph.subjects(RDF.type, SH.ValidationReport)), BNode())
+        out.add((report, RDF.type, SH.ValidationReport))
+        out.add((report, SH.conforms, Literal(self.conforms)))
+        kept = {(r.focus_node, r.source_shape, r.message) for r in self.results}
+        for node in self.report_graph.subjects(RDF.type, SH.ValidationResult):
+            key = (str(self.report_graph.value(node, SH.focusNode)), str(self.report_graph.value(node, SH.sourceShape)),
+                   pick_language(self.report_graph.objects(node, SH.resultMessage), "nb") or "")
+            if key in kept:
+                out.add((report, SH.result, node))
+                copy_description(self.report_graph, node, out)
+        return out.serialize(format="turtle")
+
+
+def check_severity(severity: str) -> str:
+    if severity not in SEVERITIES:
+        raise SdggraphError(f"severity must be one of {', '.join(SEVERITIES)}, not '{severity}'")
+    return severity
+
+
+def bind_prefixes(graph: Graph) -> None:
+    for prefix, namespace in config.PREFIXES.items():
+        graph.bind(prefix, config.rebase(namespace), override=True, replace=True)
+
+
+def copy_description(source: Graph, node, target: Graph, seen=None) -> None:
+    """Copy the triples about `node`, following blank nodes (paths, nested results)."""
+    seen = seen if seen is not None else set()
+    if node in seen:
+        return
+    seen.add(node)
+    for p, o in source.predicate_objects(node):
+        target.add((node, p, o))
+        if isinstance(o, BNode):
+            copy_description(source, o, target, seen)
+
+
+def pick_language(literals: Iterable, language: str) -> str | None:
+    """The literal in `language`, else one without a language, else any (deterministically)."""
+    literals = sorted((lit for lit in literals if isinstance(lit, Literal)), key=lambda lit: (str(lit.language), str(lit)))
+    for wanted in (language, None):
+        for lit in literals:
+            if lit.language == wanted:
+                return str(lit)
+    return str(literals[0]) if literals else None
+
+
+# ---- Inputs -------------------------------------------------------------------------------
+
+def shape_files(shapes_dir: Path | None = None) -> list[Path]:
+    """shapes/*.ttl (not sub-folders: shapes/profiles/ holds export profiles, not checks)."""
+    return sorted((shapes_dir or config.SHAPES_DIR).glob("*.ttl"))
+
+
+def shapes_graph(shapes_dir: Path | None = None) -> Graph:
+    from .sources import parse_rdf_file
+
+    graph = Graph()
+    for path in shape_files(shapes_dir):
+        graph += parse_rdf_file(path)
+    if not len(graph):
+        raise SdggraphError(f"no shapes in {shapes_dir or config.SHAPES_DIR}")
+    return rebased_shapes(graph)
+
+
+def rebased_shapes(graph: Graph) -> Graph:
+    """Move the ontology terms the shapes use to the configured base, as the build moves the data.
+
+    The shapes keep their own IRIs (they are not data), and the SPARQL prefix declarations
+    (sh:namespace literals) move with the terms.
+    """
+    if config.base_iri() == config.DEFAULT_BASE_IRI:
+        return graph
+    def move(term):
+        if isinstance(term, URIRef) and not str(term).startswith(SHAPE):
+            return URIRef(config.rebase(str(term)))
+        if isinstance(term, Literal) and term.datatype == XSD.anyURI:
+            return Literal(config.rebase(str(term)), datatype=XSD.anyURI)
+        return term
+    out = Graph()
+    for s, p, o in graph:
+        out.add((move(s), p, move(o)))
+    return out
+
+
+def build_inputs() -> set[Path]:
+    from .sources import input_files
+
+    return {path.resolve() for paths in input_files().values() for path in paths}
+
+
+def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) -> tuple[Graph, bool]:
+    """The graph to validate and whether inference still has to run on it.
+
+    Without extra files: the built asserted, reference and inferred layers (nothing to infer).
+    With extra files: the built asserted and reference layers plus the extras, to be inferred upon.
+    """
+    from .sources import load_sources, parse_rdf_file, rebased
+    from .store import require_build, rdflib_graph
+
+    build_dir = require_build(build_dir)
+    extra_files = [Path(p) for p in extra_files]
+    if not extra_files:
+        return rdflib_graph(build_dir), False
+    inputs = build_inputs()
+    edited_inputs = [p for p in extra_files if p.resolve() in inputs]
+    others = [p for p in extra_files if p.resolve() not in inputs]
+    for path in others:
+        if path.suffix.lower() == ".csv":
+            raise InputFileError(path, None, "a CSV table outside data/ cannot be checked: put it in data/ and pass it "
+                                             "again, or run `sdggraph build`")
+    extras = Graph()
+    for path in others:
+        extras += rebased(parse_rdf_file(path))
+    if edited_inputs:
+        # The build holds the old version of an edited input: compile data/ afresh instead.
+        graph = Graph()
+        for source in load_sources():
+            graph += source.graph
+    else:
+        graph = rdflib_graph(build_dir, layers=("asserted", "reference"))
+    graph += extras
+    bind_prefixes(graph)
+    return graph, True
+
+
+# ---- Validation ---------------------------------------------------------------------------
+
+def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None, infer: bool = True,
+                   use_shapes: Sequence[str] | None = None) -> ValidationResult:
+    """Validate `data` against `shapes` (default shapes/*.ttl), with the ontology as ont_graph.
+
+    With infer=True the OWL-RL entailments the build keeps (sdggraph.inference) are added first,
+    computed over data and ontology together.
+    """
+    import pyshacl
+
+    from . import inference
+    from .sources import ontology_graph
+
+    ontology = ontology if ontology is not None else ontology_graph()
+    shapes = shapes if shapes is not None else shapes_graph()
+    if infer:
+        closure_input = Graph()
+        closure_input += data
+        closure_input += ontology
+        data = closure_input + inference.infer(closure_input).inferred
+    conforms, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True, allow_infos=True,
+        use_shapes=list(use_shapes) if use_shapes else None)
+    labels = Graph()
+    labels += data
+    labels += ontology
+    results = sorted((describe(report, node, labels, shapes) for node in report.subjects(RDF.type, SH.ValidationResult)),
+                     key=result_order)
+    return ValidationResult(results, report, shapes)
+
+
+def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
+             shapes_dir: Path | None = None) -> ValidationResult:
+    """Validate the built graph plus `extra_files`; keep results of `severity` or worse."""
+    check_severity(severity)
+    shapes = shapes_graph(shapes_dir)
+    data, needs_inference = data_graph(extra_files, build_dir)
+    return validate_graph(data, shapes=shapes, infer=needs_inference).at_least(severity)
+
+
+def result_order(result: Result):
+    return (SEVERITIES.index(result.severity), result.focus_node, result.source_shape, result.path or "",
+            result.value or "", result.message)
+
+
+# ---- Describing results -------------------------------------------------------------------
+
+def compact(graph: Graph, term) -> str:
+    if isinstance(term, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(term)
+        except Exception:  # noqa: BLE001 - rdflib raises various errors for IRIs it cannot shorten
+            return f"<{term}>"
+    return str(term)
+
+
+def path_text(report: Graph, path, labels: Graph) -> str | None:
+    """A SHACL path as SPARQL property-path text with prefixes."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return compact(labels, path)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + path_text(report, inverse, labels)
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        from rdflib.collection import Collection
+        return "(" + "|".join(path_text(report, p, labels) for p in Collection(report, alternatives)) + ")"
+    if report.value(path, RDF.first) is not None:
+        from rdflib.collection import Collection
+        return "/".join(path_text(report, p, labels) for p in Collection(report, path))
+    for operator, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = report.value(path, operator)
+        if inner is not None:
+            return f"({path_text(report, inner, labels)}){suffix}"
+    return str(path)
+
+
+def label_of(graph: Graph, node) -> str | None:
+    """A person's name for a node: nb label, else a label in any language, else its notation.
+
+    An observation has no label of its own: it is called by its indicator and year.
+    """
+    for prop in (SKOS.prefLabel, RDFS.label):
+        text = pick_language(graph.objects(node, prop), "nb")
+        if text:
+            return text
+    sg = config.SG
+    indicator, year = graph.value(node, URIRef(config.rebase(str(sg.ofIndicator)))), graph.value(node, URIRef(config.rebase(str(sg.year))))
+    if indicator is not None and year is not None:
+        return f"{label_of(graph, indicator) or compact(graph, indicator)} ({year})"
+    notation = graph.value(node, SKOS.notation)
+    return str(notation) if notation is not None else None
+
+
+def describe(report: Graph, node, labels: Graph, shapes: Graph) -> Result:
+    focus = report.value(node, SH.focusNode)
+    shape = report.value(node, SH.sourceShape)
+    value = report.value(node, SH.value)
+    messages = list(report.objects(node, SH.resultMessage))
+    return Result(
+        focus_node=str(focus),
+        focus_label=label_of(labels, focus),
+        path=path_text(report, report.value(node, SH.resultPath), labels),
+        value=None if value is None else (compact(labels, value) if isinstance(value, URIRef) else str(value)),
+        severity=SEVERITY_NAMES.get(report.value(node, SH.resultSeverity), "violation"),
+        source_shape=str(shape),
+        shape_name=pick_language(shapes.objects(shape, SH.name), "nb"),
+        constraint_component=compact(labels, report.value(node, SH.sourceConstraintComponent)),
+        message=pick_language(messages, "nb") or "",
+        message_en=pick_language(messages, "en"),
+        hint=pick_language(shapes.objects(shape, HINT), "nb"),
+        hint_en=pick_language(shapes.objects(shape, HINT), "en"),
+    )
+
+
+# ---- Text output --------------------------------------------------------------------------
+
+def format_text(result: ValidationResult) -> str:
+    """Results grouped by focus node, with its label and how to fix each finding (Norwegian)."""
+    counts = result.counts()
+    names = Graph()
+    bind_prefixes(names)
+    names.bind("shape", SHAPE)
+    lines = [f"Validering: {counts['violation']} brudd, {counts['warning']} advarsler, {counts['info']} info"
+             f" ({'ingen brudd' if result.conforms else 'grafen har brudd'})."]
+    groups: dict[str, list[Result]] = {}
+    for r in result.results:
+        groups.setdefault(r.focus_node, []).append(r)
+    order = sorted(groups, key=lambda focus: (min(SEVERITIES.index(r.severity) for r in groups[focus]), focus))
+    for focus in order:
+        first = groups[focus][0]
+        title = compact(names, URIRef(focus))
+        lines.append("")
+        lines.append(f"{title}  «{first.focus_label}»" if first.focus_label else title)
+        for r in groups[focus]:
+            lines.append(f"  {SEVERITY_NB[r.severity].upper():<9} {r.message}")
+            where = [f"regel: {compact(names, URIRef(r.source_shape))}"]
+            if r.path:
+                where.append(f"sti: {r.path}")
+            if r.value and r.value != title:
+                where.append(f"verdi: {r.value}")
+            lines.append(f"  {'':<9} {' · '.join(where)}")
+            if r.hint:
+                lines.append(f"  {'':<9} retting: {r.hint}")
+    return "\n".join(lines) + "\n"
