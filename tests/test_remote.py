@@ -21,6 +21,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SG = str(config.SG)
 PREFIXES = f"PREFIX sg: <{SG}>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
 NASTY = 'say "hi" \\ then\nnew line\r\ttab \\u0022 } } # not a comment \'single\' """'
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 FOREIGN_GRAPH = "https://example.org/graph/another-kommune"
 
 
@@ -187,6 +188,8 @@ def test_every_named_question_gives_the_same_rows_remotely(remote, build_dir, na
     remote_header, remote_rows = cli_remote(remote.query_url, lambda: named_queries.run(name, {}, build_dir))
     assert remote_header == local_header
     assert canonical(remote_rows) == canonical(local_rows)
+    if not named_queries.get(name).is_check:
+        assert local_rows, f"{name} answers nothing locally: the comparison would prove nothing"
 
 
 def test_there_are_named_questions_to_compare():
@@ -210,12 +213,10 @@ def cli_remote(endpoint, call, graphs=None):
 
 def test_coverage_report_gives_the_same_facts_remotely(remote, build_dir):
     coverage = pytest.importorskip("sdggraph.coverage")
-    compute = getattr(coverage, "coverage", None) or getattr(coverage, "compute", None)
-    if compute is None:
-        pytest.skip("sdggraph.coverage has no coverage()/compute() entry point")
-    local = compute(build_dir=build_dir)
-    remote_result = cli_remote(remote.query_url, lambda: compute(build_dir=build_dir))
-    assert repr(remote_result) == repr(local)
+    local = coverage.coverage_report()
+    remote_report = cli_remote(remote.query_url, coverage.coverage_report)
+    assert local["meta"]["indicator_count"] > 0
+    assert remote_report == local
 
 
 # --- the CLI ---------------------------------------------------------------------------------
@@ -248,6 +249,20 @@ def test_cli_named_question_runs_remotely(remote, build_dir, capsys):
     assert cli.main(["--sparql-endpoint", remote.query_url, "query", "--name", names[0], "--format", "csv"]) == 0
     remote_out = capsys.readouterr().out
     assert sorted(remote_out.splitlines()) == sorted(local.splitlines())
+
+
+def test_cli_check_runs_on_the_remote(remote, build_dir, oxigraph_server, capsys):
+    if "observation-without-status-violation" not in _named_questions():
+        pytest.skip("the check is not in queries/ yet")
+    broken = "https://example.org/graph/broken"
+    httpx.put(oxigraph_server.store_url, params={"graph": broken},
+              content=f"<https://example.org/obs> <{RDF_TYPE}> <{SG}IndicatorObservation> .",
+              headers={"Content-Type": "application/n-triples"}).raise_for_status()
+    assert cli.main(["--sparql-endpoint", remote.query_url, "check"]) == 0  # the pushed build is sound
+    capsys.readouterr()
+    assert cli.main(["--sparql-endpoint", remote.query_url, "--sparql-graph", broken, "check"]) == 1
+    captured = capsys.readouterr()
+    assert "https://example.org/obs" in captured.out + captured.err
 
 
 def test_remote_construct_and_ask_work_in_cli_query(remote, capsys):

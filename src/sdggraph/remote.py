@@ -211,7 +211,7 @@ def server_message(response: httpx.Response, limit: int = 800) -> str:
 
 
 def post_query(endpoint: str, sparql: str, accept: str = RESULTS_ACCEPT, graphs=None,
-               timeout: float = TIMEOUT_S, client: httpx.Client | None = None) -> httpx.Response:
+               timeout: float = TIMEOUT_S) -> httpx.Response:
     """POST the query form-encoded (SPARQL 1.1 Protocol §2.1.2) with the dataset; errors → SdggraphError."""
     check_endpoint(endpoint)
     form = {"query": sparql}
@@ -221,11 +221,7 @@ def post_query(endpoint: str, sparql: str, accept: str = RESULTS_ACCEPT, graphs=
         form["named-graph-uri"] = graphs
     where = redact(endpoint)
     try:
-        if client is None:
-            with httpx.Client(timeout=timeout) as own:
-                response = own.post(endpoint, data=form, headers={"Accept": accept})
-        else:
-            response = client.post(endpoint, data=form, headers={"Accept": accept})
+        response = httpx.post(endpoint, data=form, headers={"Accept": accept}, timeout=timeout)
     except httpx.TimeoutException as error:
         raise SdggraphError(f"SPARQL endpoint {where} did not answer within {timeout:g} s ({type(error).__name__})") from None
     except httpx.HTTPError as error:

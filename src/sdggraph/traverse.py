@@ -79,7 +79,8 @@ BOOKKEEPING = {
     "http://purl.org/linked-data/sdmx/2009/attribute#obsStatus", "https://metadata.ks.no/sdg-taxonomi/#hasEvaluation",
 }
 BOOKKEEPING_SG = {"unit", "observationStatus", "linkBasis", "desiredDirection", "comparator", "noIndicatorReason",
-                  "ageGroup", "dataBasis", "resultChainStep", "dataSource", "serviceArea"}
+                  "ageGroup", "dataBasis", "resultChainStep", "dataSource", "serviceArea",
+                  "ofIndicatorSet", "category", "dimension"}  # the last three: the report's published shares
 HUB_DEGREE = 40  # a node with more neighbours than this is shown but not walked through
 
 
@@ -195,10 +196,14 @@ class Subgraph:
 
 
 def _weigher(g: nx.MultiDiGraph):
-    """Edge cost for shortest paths: bookkeeping links cost much more, and passing a well-connected
-    node costs a little more, so paths prefer specific links (delmål, plan) over shared hubs."""
+    """Edge cost for shortest paths: bookkeeping links cost much more, an inferred shortcut a little
+    more than a stated link, and passing a well-connected node a little more, so paths prefer
+    what the municipality stated and specific links (delmål, plan) over shared hubs."""
+    def cost(data: dict) -> float:
+        return 25.0 if is_bookkeeping(data["predicate"]) else 1.5 if data["inferred"] else 1.0
+
     def weight(u, v, edges: dict) -> float:  # networkx hands parallel edges as {key: attributes}
-        base = min(25.0 if is_bookkeeping(data["predicate"]) else 1.0 for data in edges.values())
+        base = min(cost(data) for data in edges.values())
         return base + 0.02 * (g.degree(u) + g.degree(v))
     return weight
 
@@ -254,7 +259,7 @@ def neighbourhood(g: nx.MultiDiGraph, node: str, depth: int = 1, max_nodes: int 
     return result
 
 
-IMPACT_COLUMNS = ["FN-mål", "FN-delmål", "Hovedmål / satsingsområde", "Delmål", "Indikatorer", "Temaplaner",
+IMPACT_COLUMNS = ["FN-mål", "FN-delmål", "Hovedmål", "Delmål / satsingsområde", "Indikatorer", "Temaplaner",
                   "Tjenesteområder"]
 
 
@@ -307,7 +312,7 @@ def impact(g: nx.MultiDiGraph, goal: int | str) -> Subgraph:
                 continue
             plans = [p for p in into(area, sg("servesFocusArea")) if not g[p][area][sg("servesFocusArea")]["inferred"]]
             if plans:  # the satsingsområde only when a temaplan hangs on it
-                place(area, 2)
+                place(area, 3)
                 result.add_edge(main_goal, area, sg("belongsToFocusArea"))
             for plan in plans:
                 place(plan, 5)
@@ -378,7 +383,7 @@ def to_svg(result: Subgraph, g: nx.MultiDiGraph, href=lambda iri: iri) -> str:
     width = MARGIN * 2 + (max(depths) + 1) * NODE_W + max(depths) * COL_GAP
     height = max((y for _, y in positions.values()), default=HEAD) + NODE_H + MARGIN
     label = {node: (g.nodes[node]["label"] if node in g else local_name(node)) for node in result.depth}
-    show_edge_labels = len(result.edges) <= 30
+    show_edge_labels = len(result.edges) <= 15  # more would crowd the picture; each edge has a tooltip
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
            f'font-family="system-ui, sans-serif" font-size="12" role="img" aria-label="{escape(result.title)}">',

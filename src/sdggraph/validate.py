@@ -13,6 +13,7 @@ Only sh:Violation makes the graph non-conforming; warnings and infos are coverag
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -210,8 +211,8 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
 
 # ---- Validation ---------------------------------------------------------------------------
 
-def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None, infer: bool = True,
-                   use_shapes: Sequence[str] | None = None) -> ValidationResult:
+def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
+                   infer: bool = True) -> ValidationResult:
     """Validate `data` against `shapes` (default shapes/*.ttl), with the ontology as ont_graph.
 
     With infer=True the OWL-RL entailments the build keeps (sdggraph.inference) are added first,
@@ -224,20 +225,44 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
 
     ontology = ontology if ontology is not None else ontology_graph()
     shapes = shapes if shapes is not None else shapes_graph()
+    target = PreparedQueryGraph()
+    target += data
     if infer:
-        closure_input = Graph()
-        closure_input += data
-        closure_input += ontology
-        data = closure_input + inference.infer(closure_input).inferred
-    conforms, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True, allow_infos=True,
-        use_shapes=list(use_shapes) if use_shapes else None)
-    labels = Graph()
-    labels += data
-    labels += ontology
-    results = sorted((describe(report, node, labels, shapes) for node in report.subjects(RDF.type, SH.ValidationResult)),
-                     key=result_order)
+        target += ontology
+        target += inference.infer(target).inferred
+    bind_prefixes(target)
+    # inplace: `target` is our own copy, and pySHACL must query it (not a clone) to use its cache.
+    _, report, text = pyshacl.validate(
+        target, shacl_graph=shapes, ont_graph=ontology, inference="none", inplace=True, allow_warnings=True,
+        allow_infos=True)
+    if not isinstance(report, Graph):
+        raise SdggraphError(f"the shapes could not be run: {text or report}")
+    # Only top-level results: nested ones (sh:detail, from sh:node) explain their parent.
+    nodes = [node for report_node in report.subjects(RDF.type, SH.ValidationReport)
+             for node in report.objects(report_node, SH.result)]
+    results = sorted((describe(report, node, target, shapes) for node in nodes), key=result_order)
     return ValidationResult(results, report, shapes)
+
+
+class PreparedQueryGraph(Graph):
+    """A Graph that parses each SPARQL text once.
+
+    pySHACL runs a SHACL-SPARQL constraint once per focus node with the same text; rdflib would
+    parse it every time, which dominates the run (400 observations × tens of milliseconds).
+    """
+
+    _prepared: dict = {}
+
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None, initBindings=None,
+              use_store_provided=True, **kwargs):
+        if isinstance(query_object, str) and not initNs:
+            from rdflib.plugins.sparql import prepareQuery
+
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
@@ -305,11 +330,39 @@ def label_of(graph: Graph, node) -> str | None:
     return str(notation) if notation is not None else None
 
 
+def restore_languages(report: Graph, node, shapes: Graph) -> list[Literal]:
+    """The result's messages with their language tags.
+
+    pySHACL drops the tag of an sh:message whose {?var} placeholders it fills in (SHACL says the
+    tag is kept); the tag is recovered by matching the text against the message templates, and
+    the report graph is corrected in place.
+    """
+    templates = list(shapes.objects(report.value(node, SH.sourceShape), SH.message))
+    constraint = report.value(node, SH.sourceConstraint)
+    if constraint is not None:
+        templates += list(shapes.objects(constraint, SH.message))
+    patterns = []
+    for template in templates:
+        if isinstance(template, Literal) and template.language:
+            parts = re.split(r"\{[?$]\w+\}", str(template))
+            patterns.append((re.compile("^" + "(.*?)".join(map(re.escape, parts)) + "$", re.S), template.language))
+    restored = []
+    for message in list(report.objects(node, SH.resultMessage)):
+        if isinstance(message, Literal) and not message.language:
+            language = next((lang for pattern, lang in patterns if pattern.match(str(message))), None)
+            if language:
+                report.remove((node, SH.resultMessage, message))
+                message = Literal(str(message), lang=language)
+                report.add((node, SH.resultMessage, message))
+        restored.append(message)
+    return restored
+
+
 def describe(report: Graph, node, labels: Graph, shapes: Graph) -> Result:
     focus = report.value(node, SH.focusNode)
     shape = report.value(node, SH.sourceShape)
     value = report.value(node, SH.value)
-    messages = list(report.objects(node, SH.resultMessage))
+    messages = restore_languages(report, node, shapes)
     return Result(
         focus_node=str(focus),
         focus_label=label_of(labels, focus),

@@ -96,6 +96,11 @@ def resource(kind: str, ident: str) -> URIRef:
     return rebased(config.resource(kind, ident))
 
 
+def municipality() -> URIRef:
+    """kommune:asker, Asker kommune as an organisation (publisher of every export)."""
+    return rebased(str(config.KOMMUNE) + "asker")
+
+
 def prefixes() -> dict[str, str]:
     """All prefixes the exports bind, under the configured base."""
     return {name: config.rebase(ns) for name, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()}
@@ -156,14 +161,48 @@ def stable_graph(graph: Graph) -> Graph:
     return out
 
 
-def serialize(graph: Graph, fmt: str) -> bytes:
-    """Serialize with rdflib after stable_graph(); fmt is an rdflib format name."""
-    return stable_graph(graph).serialize(format=fmt, encoding="utf-8")
+def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
+    """Turtle (or "xml") of `graph`, deterministic and lossless: written by pyoxigraph from sorted
+    N-Triples (rdflib's Turtle writer rewrites "84"^^xsd:decimal as 84.0, a different literal)."""
+    return oxigraph_serialize(sorted_ntriples(graph), "nt", fmt)
 
 
 def sorted_ntriples(graph: Graph) -> bytes:
+    """Sorted N-Triples with canonical blank-node labels (the build's own writer)."""
     from ..build import sorted_ntriples as build_sorted_ntriples
     return build_sorted_ntriples(graph).encode("utf-8")
+
+
+def sorted_nquads(layers: dict[str, Graph]) -> bytes:
+    """The layers as N-Quads, one named graph each, in layer order and sorted within a layer."""
+    from ..build import LAYERS, graph_iri
+    lines = []
+    for layer in LAYERS:
+        iri = graph_iri(layer)
+        lines += [line[:-2] + f" <{iri}> .\n"
+                  for line in sorted_ntriples(layers[layer]).decode("utf-8").splitlines(keepends=True)]
+    return "".join(lines).encode("utf-8")
+
+
+def oxigraph_serialize(data: bytes, source_format: str, target_format: str) -> bytes:
+    """Re-serialize sorted N-Triples/N-Quads with pyoxigraph, which keeps statement order and
+    blank-node labels (rdflib's RDF/XML and TriG writers iterate in hash order)."""
+    import pyoxigraph
+    formats = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "nq": pyoxigraph.RdfFormat.N_QUADS,
+               "xml": pyoxigraph.RdfFormat.RDF_XML, "trig": pyoxigraph.RdfFormat.TRIG,
+               "turtle": pyoxigraph.RdfFormat.TURTLE}
+    quads = list(pyoxigraph.parse(data, format=formats[source_format]))
+    iris = {term.value for quad in quads for term in (quad.subject, quad.predicate, quad.object, quad.graph_name)
+            if isinstance(term, pyoxigraph.NamedNode)}
+    iris |= {quad.object.datatype.value for quad in quads if isinstance(quad.object, pyoxigraph.Literal)}
+    used = {name: namespace for name, namespace in prefixes().items()
+            if any(iri.startswith(namespace) for iri in iris)}  # only the prefixes the output needs
+    data = pyoxigraph.serialize(quads, format=formats[target_format], prefixes=dict(sorted(used.items())))
+    if target_format in ("turtle", "trig"):  # pyoxigraph writes the prefixes in hash order: sort them
+        lines = data.split(b"\n")
+        count = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+        data = b"\n".join(sorted(lines[:count]) + lines[count:])
+    return data
 
 
 # ---- bytes ----------------------------------------------------------------------------------
@@ -244,6 +283,28 @@ def label(graph: Graph, node, lang: str = "nb") -> str:
             return matching[0]
     text = str(node)
     return re.split(r"[/#]", text.rstrip("/#"))[-1]
+
+
+# Norwegian words for codes the graph names by IRI only (EU frequencies, KS' Evaluation concepts),
+# as the annual report words them.
+CODE_LABELS_NB = {
+    "ANNUAL": "årlig", "BIENNIAL": "annethvert år", "TRIENNIAL": "hvert tredje år",
+    "QUADRENNIAL": "hvert fjerde år", "IRREG": "uregelmessig",
+    "1-Input": "innsatsfaktorer", "2-Process": "aktiviteter", "3-Output": "produkter/tjenester",
+    "4-Outcome": "brukereffekter", "5-Impact": "samfunnseffekter",
+}
+
+
+def code_label(graph: Graph, node) -> str:
+    """A Norwegian label for a coded value: the graph's own nb label, else CODE_LABELS_NB, else its code."""
+    if node is None:
+        return ""
+    code = re.split(r"[/#]", str(node).rstrip("/#"))[-1]
+    found = [value for prop in (SKOS.prefLabel, RDFS.label) for value in graph.objects(node, prop)
+             if isinstance(value, Literal) and value.language == "nb"]
+    if found:
+        return sorted(str(value) for value in found)[0]
+    return CODE_LABELS_NB.get(code, code)
 
 
 def one(graph: Graph, subject, prop):

@@ -14,13 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .. import config
-from ..build import LAYERS, graph_iri
 from . import ExportResult
-from .common import load, serialize, sorted_ntriples, stable_graph
+from .common import load, oxigraph_serialize, serialize, sorted_nquads, sorted_ntriples, stable_graph
 
 CONTEXT_FILE = config.PACKAGE_DIR / "web" / "context.jsonld"
 CONTEXT_URL = config.DEFAULT_BASE_IRI + "context.jsonld"
@@ -39,7 +38,7 @@ def _counts(graph: Graph) -> dict[str, int]:
 
 def export_turtle(build_dir=None, **_options) -> ExportResult:
     _, union = load(build_dir)
-    return ExportResult("turtle", "sdggraph.ttl", "text/turtle", data=serialize(union, "turtle"),
+    return ExportResult("turtle", "sdggraph.ttl", "text/turtle", data=serialize(union),
                         counts=_counts(union))
 
 
@@ -51,43 +50,28 @@ def export_ntriples(build_dir=None, **_options) -> ExportResult:
 
 def export_rdfxml(build_dir=None, **_options) -> ExportResult:
     _, union = load(build_dir)
-    return ExportResult("rdfxml", "sdggraph.rdf", "application/rdf+xml", data=serialize(union, "xml"),
-                        counts=_counts(union))
+    data = serialize(union, "xml")
+    return ExportResult("rdfxml", "sdggraph.rdf", "application/rdf+xml", data=data, counts=_counts(union))
 
 
-def _dataset(layers: dict[str, Graph]) -> Dataset:
-    dataset = Dataset()
-    for layer in LAYERS:
-        named = dataset.graph(URIRef(graph_iri(layer)))
-        stable = stable_graph(layers[layer])
-        for prefix, namespace in stable.namespaces():
-            dataset.bind(prefix, namespace, override=True, replace=True)
-        for triple in stable:
-            named.add(triple)
-    return dataset
+def _dataset_counts(layers: dict[str, Graph], union: Graph) -> dict[str, int]:
+    counts = _counts(union)
+    counts["triples"] = sum(len(graph) for graph in layers.values())
+    counts["graphs"] = len(layers)
+    return counts
 
 
 def export_trig(build_dir=None, **_options) -> ExportResult:
     layers, union = load(build_dir)
-    data = _dataset(layers).serialize(format="trig", encoding="utf-8")
-    counts = _counts(union)
-    counts["triples"] = sum(len(graph) for graph in layers.values())
-    counts["graphs"] = len(layers)
-    return ExportResult("trig", "sdggraph.trig", "application/trig", data=data, counts=counts)
+    data = oxigraph_serialize(sorted_nquads(layers), "nq", "trig")
+    return ExportResult("trig", "sdggraph.trig", "application/trig", data=data,
+                        counts=_dataset_counts(layers, union))
 
 
 def export_nquads(build_dir=None, **_options) -> ExportResult:
     layers, union = load(build_dir)
-    lines = []
-    for layer in LAYERS:
-        iri = graph_iri(layer)
-        lines += [line[:-2] + f" <{iri}> .\n"
-                  for line in sorted_ntriples(layers[layer]).decode("utf-8").splitlines(keepends=True)]
-    counts = _counts(union)
-    counts["triples"] = len(lines)
-    counts["graphs"] = len(layers)
-    return ExportResult("nquads", "sdggraph.nq", "application/n-quads", data="".join(lines).encode("utf-8"),
-                        counts=counts)
+    return ExportResult("nquads", "sdggraph.nq", "application/n-quads", data=sorted_nquads(layers),
+                        counts=_dataset_counts(layers, union))
 
 
 # ---- JSON-LD -------------------------------------------------------------------------------------
@@ -133,12 +117,15 @@ def published_context() -> dict:
     return {key: config.rebase(value) if isinstance(value, str) else value for key, value in context.items()}
 
 
-def _sort_json(value):
-    """Sort node lists by @id and value arrays by their JSON text, so output is deterministic."""
+def _sort_json(value, key: str = ""):
+    """Sort node lists by @id and value arrays by their JSON text, so output is deterministic.
+    "@list" arrays (RDF lists) keep their order; the context is left as it is."""
     if isinstance(value, dict):
-        return {key: (_sort_json(item) if key != "@context" else item) for key, item in value.items()}
+        return {k: (item if k == "@context" else _sort_json(item, k)) for k, item in value.items()}
     if isinstance(value, list):
         items = [_sort_json(item) for item in value]
+        if key == "@list":
+            return items
         return sorted(items, key=lambda item: (item.get("@id", "") if isinstance(item, dict) else "",
                                                json.dumps(item, sort_keys=True, ensure_ascii=False)))
     return value

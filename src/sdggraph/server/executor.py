@@ -9,9 +9,9 @@ How it works:
 
 * `QueryExecutor(store_path, workers=N)` starts N worker processes (spawn, not fork: the
   server has threads). Each opens the build's pyoxigraph store read-only once and then
-  serves jobs from a pipe: it runs the query, takes at most `max_rows + 1` rows, serializes
-  them in the requested format, and sends back bytes. Serializing in the worker keeps the
-  HTTP process free.
+  serves jobs from a pipe: it runs the query, has pyoxigraph write the result in the
+  requested format, enforces the row cap (413 above it; see `_select`), and sends back bytes.
+  Serializing in the worker keeps the HTTP process free.
 * A request takes an idle worker from a queue (waiting at most `timeout`, else 503 busy),
   sends the job and waits at most `timeout` seconds for the answer. If none comes, the
   worker is killed (SIGKILL) and a fresh one is started in the background; the request is
@@ -36,10 +36,15 @@ import logging
 import multiprocessing
 import os
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyoxigraph
+
+from . import serialize
 
 log = logging.getLogger("sdggraph.server.executor")
 
@@ -76,6 +81,10 @@ class Outcome:
 
 # ---- the worker process ----
 
+RESULT_FORMATS = {"json": pyoxigraph.QueryResultsFormat.JSON, "xml": pyoxigraph.QueryResultsFormat.XML,
+                  "csv": pyoxigraph.QueryResultsFormat.CSV, "tsv": pyoxigraph.QueryResultsFormat.TSV}
+
+
 def _limit_memory(megabytes: int) -> None:
     if megabytes:
         import resource
@@ -84,10 +93,6 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _run(store, job: Job, prefixes: dict) -> Outcome:
-    import pyoxigraph
-
-    from . import serialize
-
     if job.kind == "update":
         store.update(job.text, base_iri=job.base_iri)
         return Outcome("ok", result_kind="update")
@@ -104,8 +109,8 @@ def _run(store, job: Job, prefixes: dict) -> Outcome:
     if isinstance(result, pyoxigraph.QueryBoolean):
         if job.tabular_format is None:
             return Outcome("not-acceptable", "ASK results can be given as json, xml, csv or tsv", result_kind="boolean")
-        return Outcome("ok", format=job.tabular_format, body=serialize.boolean(bool(result), job.tabular_format),
-                       result_kind="boolean", rows=1)
+        body = result.serialize(format=RESULT_FORMATS[job.tabular_format])
+        return Outcome("ok", format=job.tabular_format, body=body, result_kind="boolean", rows=1)
     is_select = isinstance(result, pyoxigraph.QuerySolutions)
     fmt = job.tabular_format if is_select else job.graph_format
     kind = "solutions" if is_select else "triples"
@@ -113,19 +118,92 @@ def _run(store, job: Job, prefixes: dict) -> Outcome:
         offered = "json, xml, csv or tsv" if is_select else "turtle, ntriples, jsonld or rdfxml"
         return Outcome("not-acceptable", f"{'SELECT' if is_select else 'CONSTRUCT/DESCRIBE'} results can be "
                        f"given as {offered}", result_kind=kind)
-    variables = [variable.value for variable in result.variables] if is_select else None
+    if is_select:
+        return _select(job, result, fmt)
     rows = list(itertools.islice(result, job.max_rows + 1))
     if len(rows) > job.max_rows:
-        unit = "rows" if is_select else "triples"
-        return Outcome("too-many-rows", f"the result has more than {job.max_rows} {unit}; add a LIMIT or a "
-                       "narrower pattern", result_kind=kind)
-    body = serialize.solutions(variables, rows, fmt) if is_select else serialize.triples(rows, fmt, prefixes)
-    return Outcome("ok", format=fmt, body=body, result_kind=kind, rows=len(rows))
+        return _too_many(job, kind)
+    return Outcome("ok", format=fmt, body=serialize.triples(rows, fmt, prefixes), result_kind=kind, rows=len(rows))
+
+
+# A row takes at least this many bytes in each format ("{}," in JSON, "<result/>" in XML, a line
+# end in CSV/TSV), so output no longer than max_rows * MIN_ROW_BYTES has at most max_rows rows.
+MIN_ROW_BYTES = {"json": 2, "xml": 9, "csv": 1, "tsv": 1}
+# Output is given up past this many bytes per allowed row (a runaway result stops early).
+MAX_BYTES_PER_ROW = 2048
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_CSV_QUOTED = re.compile(rb'"(?:[^"]|"")*"')
+
+
+def count_rows(body: bytes, fmt: str) -> int:
+    """Rows in pyoxigraph's serialization of a SELECT result (strings cannot fake a separator)."""
+    if fmt == "json":
+        skeleton = _JSON_STRING.sub(b'""', body)  # braces inside strings no longer count
+        bindings = skeleton[skeleton.rindex(b"["):]  # results.bindings: the last array (rows hold none)
+        return 0 if bindings.startswith(b"[]") else bindings.count(b"},{") + 1
+    if fmt == "xml":
+        return body.count(b"<result>") + body.count(b"<result/>")  # '<' in text is always escaped
+    if fmt == "tsv":
+        return body.count(b"\n") - 1  # newlines inside values are escaped as \n
+    if fmt == "csv":
+        return _CSV_QUOTED.sub(b"", body).count(b"\n") - 1
+    raise ValueError(fmt)
+
+
+def _rows_at_most(body: bytes, fmt: str) -> int:
+    """A quick upper bound of count_rows (separators inside strings may add to it, never remove)."""
+    if fmt == "json":
+        return body.count(b"},{") + 1
+    return body.count(b"\n") if fmt in ("csv", "tsv") else count_rows(body, fmt)
+
+
+class _Full(Exception):
+    pass
+
+
+class _BoundedBuffer:
+    """A binary sink for pyoxigraph's writer that gives up past `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.parts, self.size, self.limit = [], 0, limit
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _Full()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _select(job: Job, result, fmt: str) -> Outcome:
+    """SELECT results, written by pyoxigraph (in Rust), with the row cap.
+
+    Output short enough that it cannot hold more than max_rows rows is sent as it is; longer
+    output has its rows counted; output past max_rows * MAX_BYTES_PER_ROW bytes is given up."""
+    buffer = _BoundedBuffer(job.max_rows * MAX_BYTES_PER_ROW)
+    try:
+        result.serialize(buffer, format=RESULT_FORMATS[fmt])
+    except _Full:
+        return Outcome("too-many-rows", f"the result is larger than {buffer.limit} bytes; add a LIMIT or a "
+                       "narrower pattern", result_kind="solutions")
+    body = b"".join(buffer.parts)
+    if len(body) > job.max_rows * MIN_ROW_BYTES[fmt] and _rows_at_most(body, fmt) > job.max_rows \
+            and count_rows(body, fmt) > job.max_rows:
+        return _too_many(job, "solutions")
+    return Outcome("ok", format=fmt, body=body, result_kind="solutions")
+
+
+def _too_many(job: Job, kind: str) -> Outcome:
+    unit = "rows" if kind == "solutions" else "triples"
+    return Outcome("too-many-rows", f"the result has more than {job.max_rows} {unit}; add a LIMIT or a "
+                   "narrower pattern", result_kind=kind)
 
 
 def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int) -> None:
-    import pyoxigraph
-
     try:
         _limit_memory(memory_mb)
         store = pyoxigraph.Store(store_path) if writable else pyoxigraph.Store.read_only(store_path)
@@ -236,6 +314,10 @@ class QueryExecutor:
         with self._lock:
             return sum(1 for worker in self._workers if worker.process.is_alive())
 
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [worker.process.pid for worker in self._workers if worker.process.is_alive()]
+
     def _spawn(self) -> None:
         """Start a worker; a helper thread puts it in the idle queue once its store is open."""
         worker = _Worker(self._context, self.store_path, self.writable, self.prefixes, self.memory_mb,
@@ -253,6 +335,9 @@ class QueryExecutor:
             message = None
         if message and message[0] == "ready":
             self._idle.put(worker)
+            return
+        if self._closed:  # closed while the worker was starting: nothing went wrong
+            worker.kill()
             return
         reason = message[1] if message else "the worker process did not start"
         self.startup_error = f"the query worker could not open the store {self.store_path}: {reason}"

@@ -51,7 +51,9 @@ _TOKENS = [  # (kind, pattern); tried in this order at each position
     ("word", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("unterminated", r"'''|\"\"\"|'|\""),
 ]
-_MATCHERS = [(kind, re.compile(pattern, re.DOTALL if kind == "string" else 0)) for kind, pattern in _TOKENS]
+# One alternation, tried in the order above, so each token costs one regex match in C.
+_MASTER = re.compile("|".join(f"(?P<{kind}_{index}>{'(?s:' + pattern + ')' if kind == 'string' else pattern})"
+                              for index, (kind, pattern) in enumerate(_TOKENS)))
 
 
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -77,12 +79,8 @@ def tokenize(text: str) -> list[Token]:
     """Significant tokens (no whitespace or comments); raises GuardError on an unterminated string."""
     tokens, position, length = [], 0, len(text)
     while position < length:
-        for kind, matcher in _MATCHERS:
-            match = matcher.match(text, position)
-            if match and match.end() > position:
-                break
-        else:
-            kind, match = "punct", None
+        match = _MASTER.match(text, position)
+        kind = match.lastgroup.rsplit("_", 1)[0] if match else "punct"
         if kind == "unterminated":
             line = text.count("\n", 0, position) + 1
             raise GuardError(f"SPARQL syntax error: unterminated string starting on line {line}")

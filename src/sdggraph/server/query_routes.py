@@ -1,10 +1,10 @@
 """HTTP routes for the named questions: GET /queries and GET /queries/{name}.
 
 /queries lists them (JSON; HTML for browsers). /queries/{name}?param=value runs one with its
-parameters bound as typed terms (named_queries), answering the rows as JSON (the CLI's
+parameters bound as typed terms (named_queries) and run in the app's SPARQL worker pool, answering the rows as JSON (the CLI's
 `--format json`), CSV, SPARQL JSON results (with term types), or — format=sparql — the query
 text with the values bound, which the web page puts in its editor. Unknown name → 404, unknown
-parameter or invalid value → 400. The named questions are fixed, vetted files and run in-process.
+parameter or invalid value → 400.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+import pyoxigraph
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -41,6 +42,31 @@ def pick_format(request: Request, offers: list[tuple[str, str]]) -> str | None:
     if wanted:
         return wanted if wanted in {name for _, name in offers} else None
     return negotiation.choose(offers, request.headers.get("accept"))
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+SERVICE_STATUS = {"timeout": 503, "busy": 503, "too-many-rows": 413}
+
+
+def select(request: Request, query: named_queries.NamedQuery, params: dict[str, str]):
+    """(header, rows of terms): through the app's SPARQL worker pool when it has one (the same
+    timeout, row cap and cores as /sparql), else in-process (a bare app, as in unit tests)."""
+    service = getattr(request.app.state, "sparql", None)
+    if service is None:
+        return named_queries.run(query.name, params, build_dir_of(request))
+    from .executor import Job
+
+    outcome = service.run(Job(query.sparql, substitutions=query.bindings(params), tabular_format="json"))
+    if outcome.status != "ok":
+        raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)
+    solutions = pyoxigraph.parse_query_results(outcome.body, pyoxigraph.QueryResultsFormat.JSON)
+    header = [variable.value for variable in solutions.variables]
+    return header, [[solution[name] for name in header] for solution in solutions]
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -79,7 +105,9 @@ def run_query(name: str, request: Request):
             return not_acceptable(RUN_OFFERS)
         if fmt == "sparql":
             return Response(query.with_values(params), media_type=MEDIA[fmt])
-        header, rows = named_queries.run(name, params, build_dir_of(request))
+        header, rows = select(request, query, params)
+    except ServiceError as failure:
+        return error(failure.status, str(failure))
     except named_queries.UnknownQueryError as failure:
         return error(404, str(failure))
     except BuildMissingError as failure:

@@ -1,10 +1,10 @@
 """Write query results in the SPARQL 1.1 result formats and the RDF formats.
 
-SELECT/ASK results are written here (JSON, XML, CSV, TSV per the W3C result-format specs)
-rather than with pyoxigraph's QuerySolutions.serialize, because the row cap needs the rows
-counted first, and pyoxigraph can serialize only a live result iterator, not rows already
-taken from it. CONSTRUCT/DESCRIBE triples go through pyoxigraph.serialize. This module is
-imported by the query worker processes, so it depends on pyoxigraph and the standard library only.
+`solutions` writes rows already taken from a result (JSON, XML, CSV, TSV per the W3C
+result-format specs, byte for byte as pyoxigraph's own writer does): pyoxigraph can serialize
+only a live result iterator, and the row cap needs the rows counted first when a result is
+large (see executor._select). `triples` writes CONSTRUCT/DESCRIBE triples with pyoxigraph.
+This module is imported by the query worker processes: pyoxigraph and the standard library only.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def solutions(variables: list[str], rows: list, fmt: str) -> bytes:
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if fmt == "xml":
-        out = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<sparql xmlns="{RESULTS_NS}">', "<head>"]
+        out = ['<?xml version="1.0"?>', f'<sparql xmlns="{RESULTS_NS}">', "<head>"]
         out += [f"<variable name={quoteattr(name)}/>" for name in variables]
         out.append("</head><results>")
         for row in rows:
@@ -106,7 +106,7 @@ def solutions(variables: list[str], rows: list, fmt: str) -> bytes:
             out += [f"<binding name={quoteattr(name)}>{_xml_term(row[name])}</binding>"
                     for name in variables if row[name] is not None]
             out.append("</result>")
-        out.append("</results></sparql>\n")
+        out.append("</results></sparql>")
         return "".join(out).encode("utf-8")
     if fmt == "csv":
         buffer = io.StringIO()
@@ -119,21 +119,6 @@ def solutions(variables: list[str], rows: list, fmt: str) -> bytes:
         lines += ["\t".join(_tsv_term(row[name]) for name in variables) for row in rows]
         return ("\n".join(lines) + "\n").encode("utf-8")
     raise ValueError(f"no SELECT result format {fmt!r}")
-
-
-def boolean(value: bool, fmt: str) -> bytes:
-    """ASK result; CSV and TSV follow the common convention of a one-cell table."""
-    text = "true" if value else "false"
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
-    if fmt == "xml":
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{RESULTS_NS}"><head/>'
-                f"<boolean>{text}</boolean></sparql>\n").encode("utf-8")
-    if fmt == "csv":
-        return f"_askResult\r\n{text}\r\n".encode("utf-8")
-    if fmt == "tsv":
-        return f"?_askResult\n{text}\n".encode("utf-8")
-    raise ValueError(f"no ASK result format {fmt!r}")
 
 
 def triples(items: list, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:

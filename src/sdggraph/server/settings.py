@@ -4,7 +4,7 @@
 |------------------|-----------------------------|---------|---------|
 | build_dir        | SDGGRAPH_BUILD_DIR          | build/  | what `sdggraph build` wrote (store, manifest) |
 | timeout          | SDGGRAPH_QUERY_TIMEOUT      | 5       | seconds a query or update may run before it is stopped (503) |
-| max_rows         | SDGGRAPH_MAX_ROWS           | 50000   | result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) above which the answer is 413 |
+| max_rows         | SDGGRAPH_MAX_ROWS           | 50000   | result rows (SELECT) or triples (CONSTRUCT/DESCRIBE) above which the answer is 413 (no truncation); a SELECT answer is also given up past 2 KB per allowed row |
 | max_body_bytes   | SDGGRAPH_MAX_BODY_BYTES     | 1 MiB   | request bodies above this are refused with 413 |
 | update_token     | SDGGRAPH_UPDATE_TOKEN       | unset   | secret that enables SPARQL Update (Authorization: Bearer …); unset = read-only |
 | workers          | SDGGRAPH_WORKERS            | 2       | query worker processes (parallel queries; forced to 1 when updates are enabled) |

@@ -40,7 +40,8 @@ def _urls(request: Request) -> tuple[str, str]:
     return str(request.url_for("sparql")), str(request.url_for("void"))
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], name="sparql",
+# Other methods reach the handler too, so they get the protocol's plain-text 405 with Allow.
+@router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], name="sparql",
                   summary="SPARQL 1.1 Protocol endpoint (query; update with the operator's token)")
 async def sparql(request: Request) -> Response:
     service = request.app.state.sparql

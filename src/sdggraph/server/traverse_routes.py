@@ -45,7 +45,8 @@ def answer(request: Request, compute) -> Response:
     query = request.url.query
     links = " · ".join(f'<a href="{escape(request.url.path)}?{escape(query)}&amp;format={name}">{label}</a>'
                        for name, label in (("json", "JSON"), ("svg", "SVG")))
-    body = f'<p class="downloads">Last ned: {links}</p><div class="graph">{svg}</div>'
+    body = (f"<h1>{escape(result.title)}</h1>"
+            f'<p class="downloads">Last ned: {links}</p><div class="graph">{svg}</div>')
     return HTMLResponse(page(result.title, body))
 
 

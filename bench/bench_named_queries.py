@@ -1,0 +1,221 @@
+"""Benchmark the named questions over HTTP: this service, Oxigraph's server, rdflib-endpoint.
+
+Not a test (nothing here asserts a time). It starts, on 127.0.0.1 and free ports,
+
+  (a) this service: `sdggraph serve` over the build;
+  (b) rdflib-endpoint serving the build's dataset.nq (its default graph is the union of the
+      named graphs, as ours is);
+  (c) Oxigraph's own server: `oxigraph serve-read-only --location BUILD/oxigraph --union-default-graph`,
+
+and sends every named question (queries/*.rq, parameters at their defaults) to each, N times
+one after the other (median latency) and M times from C threads at once (throughput). This
+service is asked twice: as a named question (GET /queries/{name}, parameters bound by
+substitution) and as SPARQL (POST /sparql). The peers get the same query text with the default
+values bound as a VALUES block (named_queries.with_values, built from typed terms). All answers
+are SPARQL JSON results; the row counts are compared so a fast wrong answer cannot win.
+
+    .venv/bin/pip install -e '.[bench]'        # rdflib-endpoint and oxigraph
+    .venv/bin/python bench/bench_named_queries.py [--requests 30] [--rdflib-requests 5]
+
+Targets (issue 5): within 2× of Oxigraph's server on every named question, and at least 10×
+faster than rdflib-endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from sdggraph import config, named_queries  # noqa: E402
+from sdggraph.build import DATASET_FILE, STORE_DIR  # noqa: E402
+from sdggraph.store import require_build  # noqa: E402
+
+RESULTS_JSON = "application/sparql-results+json"
+STARTUP_LIMIT_S = 180
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A server process on loopback, and how to ask it a named question."""
+
+    def __init__(self, name: str, command: list[str], ready_url: str, ask):
+        self.name, self.command, self.ready_url, self.ask = name, command, ready_url, ask
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env=dict(os.environ, SE_OFFLINE="true"))
+        deadline = time.monotonic() + STARTUP_LIMIT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited at start-up: {' '.join(self.command)}")
+            try:
+                if httpx.get(self.ready_url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit(f"{self.name} did not start within {STARTUP_LIMIT_S} s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def sparql_asker(url: str):
+    def ask(client: httpx.Client, query: named_queries.NamedQuery) -> httpx.Response:
+        return client.post(url, data={"query": query.with_values()}, headers={"Accept": RESULTS_JSON})
+    return ask
+
+
+def named_asker(base: str):
+    def ask(client: httpx.Client, query: named_queries.NamedQuery) -> httpx.Response:
+        return client.get(f"{base}/queries/{query.name}", headers={"Accept": RESULTS_JSON})
+    return ask
+
+
+def row_count(response: httpx.Response) -> int:
+    response.raise_for_status()
+    return len(json.loads(response.content)["results"]["bindings"])
+
+
+def measure(ask, query, requests: int, throughput_requests: int, concurrency: int) -> dict:
+    with httpx.Client(timeout=120) as client:
+        rows = row_count(ask(client, query))  # warm-up, and the answer's size
+        ask(client, query)
+        latencies = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            row_count(ask(client, query))
+            latencies.append(time.perf_counter() - started)
+
+    def burst(count: int) -> None:
+        with httpx.Client(timeout=120) as client:
+            for _ in range(count):
+                row_count(ask(client, query))
+
+    shares = [throughput_requests // concurrency + (1 if i < throughput_requests % concurrency else 0)
+              for i in range(concurrency)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(burst, shares))
+    elapsed = time.perf_counter() - started
+    return {"rows": rows, "median_ms": statistics.median(latencies) * 1000, "per_s": throughput_requests / elapsed}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", type=Path, default=config.build_dir())
+    parser.add_argument("--requests", type=int, default=30, help="sequential requests per question (median)")
+    parser.add_argument("--throughput-requests", type=int, default=60, help="requests per question for throughput")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads for throughput")
+    parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")
+    parser.add_argument("--workers", type=int, default=2, help="this service's query worker processes")
+    parser.add_argument("--include-checks", action="store_true", help="also the *-violation integrity checks")
+    args = parser.parse_args(argv)
+
+    build_dir = require_build(args.build_dir).resolve()
+    oxigraph_bin = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+    endpoint_bin = (shutil.which("rdflib-endpoint", path=str(Path(sys.executable).parent))
+                    or shutil.which("rdflib-endpoint"))
+    if not oxigraph_bin or not endpoint_bin:
+        raise SystemExit("needs the bench extra: pip install -e '.[bench]' (oxigraph, rdflib-endpoint)")
+    queries = [q for q in named_queries.discover().values() if args.include_checks or not q.is_check]
+
+    ours_port, oxigraph_port, rdflib_port = free_port(), free_port(), free_port()
+    ours_url = f"http://127.0.0.1:{ours_port}"
+    servers = {
+        "ours": Server("sdggraph serve", [sys.executable, "-m", "sdggraph.cli", "serve", "--host", "127.0.0.1",
+                                          "--port", str(ours_port), "--workers", str(args.workers),
+                                          "--build-dir", str(build_dir)],
+                       f"{ours_url}/queries", named_asker(ours_url)),
+        "oxigraph": Server("oxigraph serve-read-only", [oxigraph_bin, "serve-read-only", "--location",
+                                                        str(build_dir / STORE_DIR), "--bind",
+                                                        f"127.0.0.1:{oxigraph_port}", "--union-default-graph"],
+                           f"http://127.0.0.1:{oxigraph_port}/query?query=ASK%7B%7D",
+                           sparql_asker(f"http://127.0.0.1:{oxigraph_port}/query")),
+        "rdflib": Server("rdflib-endpoint", [endpoint_bin, "serve", str(build_dir / DATASET_FILE), "--host",
+                                             "127.0.0.1", "--port", str(rdflib_port)],
+                         f"http://127.0.0.1:{rdflib_port}/?query=ASK%7B%7D",
+                         sparql_asker(f"http://127.0.0.1:{rdflib_port}/")),
+    }
+    askers = {"ours /queries": servers["ours"].ask, "ours /sparql": sparql_asker(f"{ours_url}/sparql"),
+              "oxigraph": servers["oxigraph"].ask, "rdflib-endpoint": servers["rdflib"].ask}
+    results: dict[str, dict[str, dict]] = {}
+    try:
+        for server in servers.values():
+            print(f"starting {server.name} …", file=sys.stderr)
+            server.start()
+        for query in queries:
+            print(f"  {query.name}", file=sys.stderr)
+            results[query.name] = {}
+            for label, ask in askers.items():
+                slow = label == "rdflib-endpoint"
+                results[query.name][label] = measure(
+                    ask, query, args.rdflib_requests if slow else args.requests,
+                    args.rdflib_requests if slow else args.throughput_requests, 1 if slow else args.concurrency)
+    finally:
+        for server in servers.values():
+            server.stop()
+    report(results, args)
+    return 0
+
+
+def report(results: dict, args) -> None:
+    labels = ["ours /queries", "ours /sparql", "oxigraph", "rdflib-endpoint"]
+    print(f"Named questions over HTTP on 127.0.0.1, parameters at their defaults. Median of {args.requests} "
+          f"sequential requests (rdflib-endpoint: {args.rdflib_requests}); throughput from "
+          f"{args.throughput_requests} requests on {args.concurrency} threads (rdflib-endpoint: "
+          f"{args.rdflib_requests} on 1). This service: {args.workers} query workers.\n")
+    head = f"{'question':<30} {'rows':>4} " + " ".join(f"{label + ' ms':>18}" for label in labels)
+    head += f" {'ours/oxi':>9} {'rdflib/ours':>12}"
+    print(head)
+    print("-" * len(head))
+    within_2x = at_least_10x = True
+    for name, by_server in results.items():
+        ours = by_server["ours /queries"]["median_ms"]
+        ratio_oxigraph = ours / by_server["oxigraph"]["median_ms"]
+        ratio_rdflib = by_server["rdflib-endpoint"]["median_ms"] / ours
+        within_2x &= ratio_oxigraph <= 2
+        at_least_10x &= ratio_rdflib >= 10
+        rows = {label: by_server[label]["rows"] for label in labels}
+        mismatch = "" if len(set(rows.values())) == 1 else f"  ROW COUNTS DIFFER {rows}"
+        print(f"{name:<30} {rows['ours /queries']:>4} "
+              + " ".join(f"{by_server[label]['median_ms']:>18.1f}" for label in labels)
+              + f" {ratio_oxigraph:>9.2f} {ratio_rdflib:>12.1f}{mismatch}")
+    print("\nThroughput (requests/s):")
+    print(f"{'question':<30} " + " ".join(f"{label:>18}" for label in labels) + f" {'ours/oxi':>9}")
+    for name, by_server in results.items():
+        ratio = by_server["ours /queries"]["per_s"] / by_server["oxigraph"]["per_s"]
+        print(f"{name:<30} " + " ".join(f"{by_server[label]['per_s']:>18.1f}" for label in labels) + f" {ratio:>9.2f}")
+    print(f"\nTarget: within 2x of Oxigraph's server on every named question (median latency, /queries): "
+          f"{'HOLDS' if within_2x else 'MISSED'}")
+    print(f"Target: at least 10x faster than rdflib-endpoint on every named question: "
+          f"{'HOLDS' if at_least_10x else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,459 @@
+"""Pages for people: the query page at `/`, and a page for every resource the graph mints.
+
+Every IRI under config.base_iri() is served at its path part (…/kommune/3203/indicator/HEL-01 at
+/kommune/3203/indicator/HEL-01, the ontology at /ontology), and any other IRI the graph holds (FN
+goals, W3C terms) at /resource?iri=…, so links work on localhost. A resource answers as HTML for
+browsers — label, types, links out and in with labels, what OWL-RL inferred kept apart from what
+was stated, provenance (source section and page), and for an indicator its 2021–2024 series as
+a small chart — and as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by Accept or `format=`: the
+triples with the resource as subject or object (like DESCRIBE, plus incoming links).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from html import escape
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+import pyoxigraph
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from .. import config, traverse
+from ..errors import BuildMissingError
+from . import negotiation, serialize
+from .query_routes import build_dir_of, pick_format
+
+router = APIRouter()
+
+RDF_TYPE = traverse.RDF_TYPE
+PROV_DERIVED = traverse.PROV + "wasDerivedFrom"
+OFFERS = [("text/html", "html"), ("text/turtle", "turtle"), ("application/ld+json", "jsonld"),
+          ("application/n-triples", "ntriples"), ("application/rdf+xml", "rdfxml")]
+RDF_MEDIA = {name: negotiation.MEDIA_TYPES[name] for name in ("turtle", "jsonld", "ntriples", "rdfxml")}
+MAX_INCOMING = 200  # incoming links shown on a page (a status or unit has hundreds)
+WEB_FILES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+YEARS = ("2021", "2022", "2023", "2024")
+
+
+def sg(local: str) -> str:
+    return traverse.sg(local)
+
+
+def local_href(iri: str) -> str:
+    """Where a browser on this service finds an IRI's page."""
+    base = config.base_iri()
+    if iri.startswith(base) and len(iri) > len(base):
+        return "/" + iri[len(base):]
+    return "/resource?iri=" + quote(iri, safe="")
+
+
+# ---- reading a resource -------------------------------------------------------------------
+
+@dataclass
+class Resource:
+    iri: str
+    outgoing: list[tuple[str, object, bool]] = field(default_factory=list)   # (predicate, object, inferred)
+    incoming: list[tuple[str, str, bool]] = field(default_factory=list)      # (subject, predicate, inferred)
+
+    def values(self, predicate: str) -> list:
+        return [obj for p, obj, _ in self.outgoing if p == predicate]
+
+    def triples(self) -> list[pyoxigraph.Triple]:
+        node = pyoxigraph.NamedNode(self.iri)
+        out = {pyoxigraph.Triple(node, pyoxigraph.NamedNode(p), o) for p, o, _ in self.outgoing}
+        out |= {pyoxigraph.Triple(pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), node) for s, p, _ in self.incoming}
+        return sorted(out, key=str)
+
+
+def read_resource(store: pyoxigraph.Store, iri: str, inferred_graph: str) -> Resource | None:
+    """The triples around an IRI (union of the layers), or None when the graph does not hold it."""
+    try:
+        node = pyoxigraph.NamedNode(iri)
+    except ValueError:
+        return None
+    resource = Resource(iri)
+    seen = set()
+    for quad in store.quads_for_pattern(node, None, None, None):
+        key = (quad.predicate.value, quad.object)
+        if key not in seen:
+            seen.add(key)
+            resource.outgoing.append((quad.predicate.value, quad.object, quad.graph_name.value == inferred_graph))
+    seen = set()
+    for quad in store.quads_for_pattern(None, None, node, None):
+        if isinstance(quad.subject, pyoxigraph.NamedNode) and (quad.subject.value, quad.predicate.value) not in seen:
+            seen.add((quad.subject.value, quad.predicate.value))
+            resource.incoming.append((quad.subject.value, quad.predicate.value,
+                                      quad.graph_name.value == inferred_graph))
+    return resource if resource.outgoing or resource.incoming else None
+
+
+def open_resource(build_dir: Path, iri: str) -> Resource | None:
+    from ..build import graph_iri
+    from ..store import open_store
+
+    return read_resource(open_store(build_dir), iri, graph_iri("inferred"))
+
+
+def ontology_triples(store: pyoxigraph.Store) -> list[pyoxigraph.Triple]:
+    """The ontology as published: every stated triple about the ontology or its terms."""
+    from ..build import graph_iri
+
+    base = config.rebase(config.DEFAULT_BASE_IRI + "ontology")
+    asserted = pyoxigraph.NamedNode(graph_iri("asserted"))
+    return sorted((pyoxigraph.Triple(q.subject, q.predicate, q.object)
+                   for q in store.quads_for_pattern(None, None, None, asserted)
+                   if isinstance(q.subject, pyoxigraph.NamedNode)
+                   and (q.subject.value == base or q.subject.value.startswith(base + "#"))), key=str)
+
+
+# ---- HTML ---------------------------------------------------------------------------------
+
+def page(title: str, body: str) -> str:
+    """The frame every HTML page shares: header with navigation, and the shared stylesheet."""
+    return ("<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)} – sdggraph</title>"
+            '<link rel="stylesheet" href="/web/style.css"></head><body>'
+            '<header class="top"><a href="/">sdggraph</a> · <a href="/">Spørringer</a> · '
+            '<a href="/queries">Navngitte spørsmål</a> · <a href="/traverse/impact?goal=13">Fra FN-mål 13</a> · '
+            '<a href="/ontology">Ontologien</a></header>'
+            f"<main>{body}</main></body></html>\n")
+
+
+class Labeller:
+    """Labels for IRIs from the traversal graph (derived once per build)."""
+
+    def __init__(self, g):
+        self.g = g
+
+    def __call__(self, iri: str) -> str:
+        return self.g.nodes[iri]["label"] if iri in self.g else traverse.local_name(iri)
+
+    def link(self, iri: str) -> str:
+        return (f'<a href="{escape(local_href(iri))}" title="{escape(iri)}">{escape(self(iri))}</a>')
+
+
+def literal_html(term: pyoxigraph.Literal) -> str:
+    text = escape(term.value)
+    if term.language:
+        return f'{text} <span class="tag">@{escape(term.language)}</span>'
+    datatype = term.datatype.value
+    if datatype != "http://www.w3.org/2001/XMLSchema#string":
+        return f'{text} <span class="tag">{escape(traverse.local_name(datatype))}</span>'
+    return text
+
+
+def term_html(term, label: Labeller) -> str:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return label.link(term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        return literal_html(term)
+    return escape(str(term))
+
+
+def _nb_first(terms) -> list:
+    """Literals with the Norwegian ones first (and other languages after)."""
+    return sorted(terms, key=lambda t: (getattr(t, "language", None) != "nb", str(t)))
+
+
+def property_table(rows: list[tuple[str, object]], label: Labeller, css: str) -> str:
+    grouped: dict[str, list] = {}
+    for predicate, obj in rows:
+        grouped.setdefault(predicate, []).append(obj)
+    order = sorted(grouped, key=lambda p: (p != RDF_TYPE, label(p).lower()))
+    lines = [f'<table class="{css}"><tbody>']
+    for predicate in order:
+        values = "<br>".join(term_html(v, label) for v in _nb_first(grouped[predicate]))
+        lines.append(f'<tr><th>{label.link(predicate)}</th><td>{values}</td></tr>')
+    lines.append("</tbody></table>")
+    return "".join(lines)
+
+
+def _objects(store: pyoxigraph.Store, subject, predicate: str) -> list:
+    """The objects of (subject, predicate, ?), Norwegian literals first."""
+    return _nb_first(q.object for q in store.quads_for_pattern(subject, pyoxigraph.NamedNode(predicate), None, None))
+
+
+def provenance_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) -> str:
+    sources = [o for o in resource.values(PROV_DERIVED) if isinstance(o, pyoxigraph.NamedNode)]
+    if not sources:
+        return ""
+    items = []
+    for source in sources:
+        section = _objects(store, source, sg("section"))
+        pages = _objects(store, source, sg("page"))
+        documents = _objects(store, source, traverse.DCTERMS + "isPartOf")
+        text = section[0].value if section else label(source.value)
+        parts = [f'<a href="{escape(local_href(source.value))}">{escape(text)}</a>']
+        if pages:
+            parts.append(f"side {escape(pages[0].value)}")
+        if documents:
+            parts.append(f"i {label.link(documents[0].value)}")
+        items.append("<li>" + ", ".join(parts) + "</li>")
+    return f'<section class="provenance"><h2>Kilde</h2><ul>{"".join(items)}</ul></section>'
+
+
+@dataclass
+class Point:
+    year: str
+    value: Decimal | None
+    status: str
+    printed: str
+
+
+def indicator_series(store: pyoxigraph.Store, indicator: str) -> list[Point]:
+    """The indicator's observations 2021–2024 (one per year; a missing year shows as «mangler»)."""
+    by_year = {}
+    for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(sg("ofIndicator")), pyoxigraph.NamedNode(indicator), None):
+        observation = quad.subject
+        fields = {q.predicate.value: q.object for q in store.quads_for_pattern(observation, None, None, None)}
+        year = fields.get(sg("year"))
+        if year is None:
+            continue
+        value = fields.get(sg("value"))
+        try:
+            number = Decimal(value.value) if value is not None else None
+        except InvalidOperation:
+            number = None
+        status = fields.get(sg("observationStatus"))
+        status_label = ""
+        if status is not None:
+            labels = [q.object for q in store.quads_for_pattern(status, pyoxigraph.NamedNode(traverse.SKOS + "prefLabel"),
+                                                                 None, None) if q.object.language == "nb"]
+            status_label = labels[0].value if labels else traverse.local_name(status.value)
+        printed = fields.get(sg("printedValue"))
+        by_year[year.value] = Point(year.value, number, status_label, printed.value if printed else "")
+    return [by_year.get(year, Point(year, None, "mangler", "")) for year in YEARS]
+
+
+def series_svg(points: list[Point], threshold: Decimal | None = None, threshold_text: str = "") -> str:
+    """A small line chart of the yearly figures; years without a figure show their status."""
+    width, height, left, right, top, bottom = 520, 220, 56, 20, 20, 46
+    numbers = [p.value for p in points if p.value is not None] + ([threshold] if threshold is not None else [])
+    low, high = (min(numbers), max(numbers)) if numbers else (Decimal(0), Decimal(1))
+    if low == high:
+        low, high = low - 1, high + 1
+    pad = (high - low) / 10
+    low, high = low - pad, high + pad
+    step = (width - left - right) / max(len(points) - 1, 1)
+
+    def x(index):
+        return left + index * step
+
+    def y(value):
+        return top + float((high - value) / (high - low)) * (height - top - bottom)
+
+    out = [f'<svg class="series" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="Tidsserie 2021–2024" font-size="12" '
+           'font-family="system-ui, sans-serif">',
+           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#bbb"/>',
+           f'<text x="{left - 6}" y="{y(high - pad) + 4:.0f}" text-anchor="end" fill="#666">{_short(high - pad)}</text>',
+           f'<text x="{left - 6}" y="{y(low + pad) + 4:.0f}" text-anchor="end" fill="#666">{_short(low + pad)}</text>']
+    if threshold is not None:
+        ty = y(threshold)
+        out.append(f'<line class="threshold" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
+                   'stroke="#c0392b" stroke-dasharray="6 4"/>')
+        out.append(f'<text x="{width - right}" y="{ty - 5:.1f}" text-anchor="end" fill="#c0392b">'
+                   f"terskel {escape(threshold_text or _short(threshold))}</text>")
+    measured = [(i, p) for i, p in enumerate(points) if p.value is not None]
+    if len(measured) > 1:
+        path = " ".join(f"{'M' if n == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for n, (i, p) in enumerate(measured))
+        out.append(f'<path d="{path}" fill="none" stroke="#1e8449" stroke-width="2"/>')
+    for index, point in enumerate(points):
+        out.append(f'<text x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle" fill="#333">'
+                   f"{escape(point.year)}</text>")
+        if point.value is not None:
+            out.append(f'<circle class="measured" cx="{x(index):.1f}" cy="{y(point.value):.1f}" r="4.5" fill="#1e8449">'
+                       f"<title>{escape(point.year)}: {escape(point.printed or str(point.value))}</title></circle>")
+            out.append(f'<text x="{x(index):.1f}" y="{y(point.value) - 9:.1f}" text-anchor="middle" fill="#1e8449">'
+                       f"{escape(point.printed or _short(point.value))}</text>")
+        else:
+            base = height - bottom
+            out.append(f'<circle class="missing" cx="{x(index):.1f}" cy="{base:.1f}" r="4.5" fill="#fff" '
+                       f'stroke="#888" stroke-dasharray="2 2"><title>{escape(point.year)}: {escape(point.status)}'
+                       "</title></circle>")
+            out.append(f'<text class="status" x="{x(index):.1f}" y="{base + 34}" text-anchor="middle" fill="#888" '
+                       f'font-style="italic">{escape(point.status)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _short(number: Decimal) -> str:
+    """A chart label: at most one decimal, Norwegian decimal comma."""
+    return f"{float(number):.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def indicator_html(store: pyoxigraph.Store, resource: Resource) -> str:
+    points = indicator_series(store, resource.iri)
+    threshold, threshold_text = None, ""
+    for node in resource.values(sg("hasThreshold")):
+        fields = {q.predicate.value: q.object for q in store.quads_for_pattern(node, None, None, None)}
+        if sg("thresholdValue") in fields:
+            threshold = Decimal(fields[sg("thresholdValue")].value)
+            threshold_text = fields[sg("printedText")].value if sg("printedText") in fields else ""
+    rows = "".join(f"<tr><td>{escape(p.year)}</td><td>{escape(p.printed or (str(p.value) if p.value is not None else ''))}"
+                   f"</td><td>{escape(p.status)}</td></tr>" for p in points)
+    return (f'<section class="series"><h2>Tidsserie 2021–2024</h2>{series_svg(points, threshold, threshold_text)}'
+            f'<table class="series"><thead><tr><th>År</th><th>Verdi</th><th>Status</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></section>")
+
+
+def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) -> str:
+    iri = resource.iri
+    title = label(iri)
+    types = [o.value for o in resource.values(RDF_TYPE) if isinstance(o, pyoxigraph.NamedNode)]
+    stated_types = [t for p, o, inferred in resource.outgoing if p == RDF_TYPE and not inferred
+                    for t in [o.value]] or types
+    parts = [f"<h1>{escape(title)}</h1>",
+             f'<p class="iri"><code>{escape(iri)}</code></p>']
+    if stated_types:
+        parts.append('<p class="types">Type: ' + ", ".join(label.link(t) for t in stated_types) + "</p>")
+    definitions = [o for o in resource.values(traverse.SKOS + "definition") if getattr(o, "language", None) == "nb"]
+    if definitions:
+        parts.append(f'<p class="definition">{escape(definitions[0].value)}</p>')
+    if sg("Indicator") in types:
+        parts.append(indicator_html(store, resource))
+    stated = [(p, o) for p, o, inferred in resource.outgoing if not inferred]
+    inferred = [(p, o) for p, o, is_inferred in resource.outgoing if is_inferred]
+    parts.append(f"<h2>Egenskaper og lenker ut</h2>{property_table(stated, label, 'outgoing')}")
+    if inferred:
+        parts.append(f'<details class="inferred"><summary>Utledet av OWL-RL ({len(inferred)})</summary>'
+                     f"{property_table(inferred, label, 'outgoing inferred')}</details>")
+    parts.append(provenance_html(store, resource, label))
+    incoming = sorted(resource.incoming, key=lambda item: (item[2], label(item[1]).lower(), label(item[0]).lower()))
+    if incoming:
+        rows = "".join(f'<tr{" class=inferred" if inferred_link else ""}><td>{label.link(subject)}</td>'
+                       f"<td>{label.link(predicate)}{' <span class=tag>utledet</span>' if inferred_link else ''}</td></tr>"
+                       for subject, predicate, inferred_link in incoming[:MAX_INCOMING])
+        more = (f'<p class="more">… og {len(incoming) - MAX_INCOMING} lenker til.</p>'
+                if len(incoming) > MAX_INCOMING else "")
+        parts.append(f'<h2>Lenker inn ({len(incoming)})</h2><table class="incoming"><thead><tr><th>Fra</th>'
+                     f"<th>Egenskap</th></tr></thead><tbody>{rows}</tbody></table>{more}")
+    here = escape(local_href(iri))
+    joiner = "&amp;" if "?" in local_href(iri) else "?"
+    parts.append('<p class="downloads">Som RDF: ' + " · ".join(
+        f'<a href="{here}{joiner}format={name}">{text}</a>'
+        for name, text in (("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("ntriples", "N-Triples"), ("rdfxml", "RDF/XML")))
+        + f' · <a href="/traverse/neighbourhood?node={quote(iri, safe="")}">Nabolaget som graf</a></p>')
+    return page(title, "".join(parts))
+
+
+def ontology_terms_html(triples: list[pyoxigraph.Triple], label: Labeller) -> str:
+    """The ontology page's list of terms, each with an anchor so …/ontology#Term lands on it."""
+    base = config.rebase(config.DEFAULT_BASE_IRI + "ontology#")
+    terms: dict[str, dict[str, list]] = {}
+    for triple in triples:
+        if triple.subject.value.startswith(base):
+            terms.setdefault(triple.subject.value, {}).setdefault(triple.predicate.value, []).append(triple.object)
+    items = []
+    for iri in sorted(terms, key=lambda t: t[len(base):].lower()):
+        name = iri[len(base):]
+        kinds = ", ".join(label(t.value) for t in terms[iri].get(RDF_TYPE, []) if isinstance(t, pyoxigraph.NamedNode))
+        definition = [t for t in terms[iri].get(traverse.SKOS + "definition", []) if t.language == "nb"]
+        items.append(f'<li id="{escape(name)}"><a href="/resource?iri={quote(iri, safe="")}"><code>sg:{escape(name)}'
+                     f"</code></a> — {escape(label(iri))} <span class=tag>{escape(kinds)}</span>"
+                     + (f"<br><small>{escape(definition[0].value)}</small>" if definition else "") + "</li>")
+    return f'<h2>Begreper ({len(items)})</h2><ul class="terms">{"".join(items)}</ul>'
+
+
+# ---- routes -------------------------------------------------------------------------------
+
+def not_found(iri: str, fmt: str | None) -> Response:
+    if fmt == "html":
+        body = (f"<h1>Fant ikke ressursen</h1><p>Grafen har ingen ressurs <code>{escape(iri)}</code>.</p>"
+                f'<p><a href="/">Til spørresiden</a></p>')
+        return HTMLResponse(page("Fant ikke ressursen", body), status_code=404)
+    return Response(f"not found: {iri}\n", status_code=404, media_type="text/plain; charset=utf-8")
+
+
+def serve_resource(request: Request, iri: str) -> Response:
+    from ..store import open_store
+
+    fmt = pick_format(request, OFFERS)
+    if fmt is None:
+        names = ", ".join(f"{media} (format={name})" for media, name in OFFERS)
+        return Response(f"not acceptable; available: {names}\n", status_code=406, media_type="text/plain; charset=utf-8")
+    try:
+        build_dir = build_dir_of(request)
+        store = open_store(build_dir)
+        resource = open_resource(build_dir, iri)
+    except BuildMissingError as failure:
+        return Response(f"{failure}\n", status_code=503, media_type="text/plain; charset=utf-8")
+    is_ontology = iri == config.rebase(config.DEFAULT_BASE_IRI + "ontology")
+    if resource is None:
+        return not_found(iri, fmt)
+    prefixes = {prefix: config.rebase(namespace) for prefix, namespace in config.PREFIXES.items()}
+    if fmt != "html":
+        triples = ontology_triples(store) if is_ontology else resource.triples()
+        return Response(serialize.triples(triples, fmt, prefixes), media_type=RDF_MEDIA[fmt],
+                        headers={"Vary": "Accept"})
+    label = Labeller(traverse.graph(build_dir))
+    html = resource_html(store, resource, label)
+    if is_ontology:
+        html = html.replace("</main>", ontology_terms_html(ontology_triples(store), label) + "</main>")
+    return HTMLResponse(html, headers={"Vary": "Accept"})
+
+
+@router.get("/kommune/{rest:path}")
+def kommune_resource(rest: str, request: Request):
+    return serve_resource(request, config.base_iri() + "kommune/" + rest)
+
+
+@router.get("/ontology")
+def ontology(request: Request):
+    return serve_resource(request, config.base_iri() + "ontology")
+
+
+@router.get("/ontology/{rest:path}")
+def ontology_version(rest: str, request: Request):
+    return serve_resource(request, config.base_iri() + "ontology/" + rest)
+
+
+@router.get("/graph/{rest:path}")
+def graph_resource(rest: str, request: Request):
+    return serve_resource(request, config.base_iri() + "graph/" + rest)
+
+
+@router.get("/resource")
+def any_resource(request: Request, iri: str = ""):
+    if not iri:
+        return Response("give the IRI: /resource?iri=…\n", status_code=400, media_type="text/plain; charset=utf-8")
+    return serve_resource(request, iri)
+
+
+# ---- the query page and its files ---------------------------------------------------------
+
+def web_file(name: str) -> bytes:
+    return resources.files("sdggraph").joinpath("web", name).read_bytes()
+
+
+@functools.lru_cache(maxsize=1)
+def _index_template() -> str:
+    return web_file("index.html").decode("utf-8")
+
+
+def index_html() -> str:
+    """The query page with the base IRI and prefixes it needs to turn IRIs into local links."""
+    settings = {"base": config.base_iri(),
+                "prefixes": {prefix: config.rebase(ns) for prefix, ns in config.PREFIXES.items()}}
+    # JSON inside <script>: escape '<' so no value can close the element
+    data = json.dumps(settings, ensure_ascii=False).replace("<", "\\u003c")
+    return _index_template().replace("{{CONFIG_JSON}}", data)
+
+
+@router.get("/")
+def index():
+    return HTMLResponse(index_html())
+
+
+@router.get("/web/{name}")
+def static_file(name: str):
+    if name not in WEB_FILES:  # a fixed list: nothing else under the package is reachable
+        return Response("not found\n", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(web_file(name), media_type=WEB_FILES[name], headers={"Cache-Control": "max-age=300"})

@@ -1,0 +1,175 @@
+"""Pages for people (server/pages.py, web/): the query page and the resource pages, in HTML and RDF."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, SKOS
+
+from sdggraph import config
+
+KOMMUNE = "https://w3id.org/sdggraph/kommune/3203/"
+SG = "https://w3id.org/sdggraph/ontology#"
+
+
+class Links(HTMLParser):
+    """The hrefs of a page, and the text of its <h1>."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.h1, self._in_h1 = [], "", False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.append(dict(attrs).get("href"))
+        self._in_h1 = tag == "h1" or self._in_h1
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1 += data
+
+
+def parse_links(html: str) -> Links:
+    parser = Links()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def client(build_dir):
+    from fastapi.testclient import TestClient
+
+    from sdggraph.server.app import create_app
+    from sdggraph.server.settings import Settings
+
+    with TestClient(create_app(Settings(build_dir=build_dir, workers=1))) as client:
+        yield client
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_the_query_page_works_offline(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<textarea id="sparql"' in page.text and 'src="/web/app.js"' in page.text
+    config_json = re.search(r'<script id="sdggraph-config" type="application/json">(.*?)</script>', page.text).group(1)
+    settings = json.loads(config_json)
+    assert settings["base"] == config.base_iri() and settings["prefixes"]["indicator"] == KOMMUNE + "indicator/"
+    # nothing is fetched from another host: every src/href is a local path or a fragment
+    for url in re.findall(r'(?:src|href)="([^"]*)"', page.text):
+        assert url.startswith("/") or url.startswith("#"), url
+    script = client.get("/web/app.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "fetch(\"/queries\"" in script.text and "fetch(\"/sparql\"" in script.text
+    assert "http://" not in script.text and "https://" not in script.text
+    assert client.get("/web/style.css").headers["content-type"].startswith("text/css")
+    assert client.get("/web/index.html").status_code == 404  # only the listed files
+    assert client.get("/web/..%2Fpages.py").status_code == 404
+
+
+def test_indicator_page(client):
+    page = client.get("/kommune/3203/indicator/OKO-01", headers=BROWSER)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    links = parse_links(page.text)
+    assert links.h1 == "Disposisjonsfond som andel av brutto driftsinntekter (> 10 %)"
+    assert "/kommune/3203/sub-goal/OKO-1" in links.hrefs  # its delmål, at a local path
+    assert "/kommune/3203/observation/OKO-01-2024" in links.hrefs  # a link in
+    assert "Indikator" in page.text and "Asker kommune har en god økonomisk bærekraft" in page.text
+    assert not any(href.startswith("https://w3id.org") for href in links.hrefs if href)
+    # provenance: the report section it was read from
+    provenance = page.text.split('class="provenance"', 1)[1].split("</section>", 1)[0]
+    assert "Økonomi › Dette skal vi oppnå" in provenance and "Årsrapport 2024" in provenance
+    # the series as an inline SVG chart: four measured years and the threshold
+    svg = re.search(r'<svg class="series".*?</svg>', page.text, re.S).group(0)
+    root = ET.fromstring(svg)
+    circles = root.findall(".//{http://www.w3.org/2000/svg}circle")
+    assert [c.get("class") for c in circles] == ["measured"] * 4
+    assert "18,0 %" in svg and "14,3 %" in svg and "terskel &gt; 10 %" in svg
+
+
+def test_missing_years_show_their_status_in_the_chart(client):
+    page = client.get("/kommune/3203/indicator/HEL-01", headers=BROWSER)
+    svg = re.search(r'<svg class="series".*?</svg>', page.text, re.S).group(0)
+    root = ET.fromstring(svg)
+    circles = root.findall(".//{http://www.w3.org/2000/svg}circle")
+    assert [c.get("class") for c in circles] == ["measured", "measured", "measured", "missing"]
+    assert "Tall kommer" in "".join(root.itertext())
+
+
+def test_turtle_dereference(client):
+    answer = client.get("/kommune/3203/indicator/OKO-01", headers={"Accept": "text/turtle"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=answer.text, format="turtle")
+    indicator = URIRef(KOMMUNE + "indicator/OKO-01")
+    assert (indicator, URIRef(SG + "measures"), URIRef(KOMMUNE + "sub-goal/OKO-1")) in graph
+    assert (indicator, SKOS.prefLabel, Literal("Disposisjonsfond som andel av brutto driftsinntekter (> 10 %)",
+                                               lang="nb")) in graph
+    assert (URIRef(KOMMUNE + "observation/OKO-01-2024"), URIRef(SG + "ofIndicator"), indicator) in graph  # incoming
+    assert all(indicator in (s, o) for s, _, o in graph)  # only triples about it
+
+
+@pytest.mark.parametrize("accept, rdf_format", [("application/ld+json", "json-ld"),
+                                                ("application/n-triples", "nt"),
+                                                ("application/rdf+xml", "xml")])
+def test_other_rdf_formats(client, accept, rdf_format):
+    answer = client.get("/kommune/3203/sub-goal/KLI-1", headers={"Accept": accept})
+    assert answer.headers["content-type"].startswith(accept)
+    graph = Graph().parse(data=answer.text, format=rdf_format)
+    assert (URIRef(KOMMUNE + "sub-goal/KLI-1"), URIRef(SG + "noIndicatorReason"),
+            URIRef(SG + "IndicatorUnderDevelopment")) in graph
+    assert client.get("/kommune/3203/sub-goal/KLI-1?format=ntriples").text == \
+        client.get("/kommune/3203/sub-goal/KLI-1", headers={"Accept": "application/n-triples"}).text
+
+
+def test_every_kind_of_minted_iri_dereferences(client, built_graph):
+    """One IRI of each kind the graph mints under the base (indicator/, sub-goal/, thematic-plan/ …)."""
+    base = config.base_iri()
+    by_kind = {}
+    for subject in sorted(set(built_graph.subjects())):
+        subject = str(subject)
+        if subject.startswith(base + "kommune/3203/"):
+            kind = subject[len(base + "kommune/3203/"):].split("/")[0]
+            by_kind.setdefault(kind, subject)
+    assert {"focus-area", "main-goal", "sub-goal", "strategy", "indicator", "observation", "thematic-plan",
+            "effort-area", "org", "challenge", "source", "fn-link", "data-source", "unit"} <= set(by_kind)
+    for kind, iri in by_kind.items():
+        page = client.get("/" + iri[len(base):], headers=BROWSER)
+        assert page.status_code == 200, iri
+        assert parse_links(page.text).h1, iri
+        turtle = client.get("/" + iri[len(base):], headers={"Accept": "text/turtle"})
+        assert len(Graph().parse(data=turtle.text, format="turtle")) > 0, iri
+
+
+def test_ontology_dereferences(client):
+    page = client.get("/ontology", headers=BROWSER)
+    assert page.status_code == 200 and 'id="Indicator"' in page.text and 'id="measures"' in page.text
+    graph = Graph().parse(data=client.get("/ontology", headers={"Accept": "text/turtle"}).text, format="turtle")
+    assert (URIRef(SG + "Indicator"), RDF.type, OWL.Class) in graph
+    assert (URIRef(SG[:-1]), RDF.type, OWL.Ontology) in graph
+
+
+def test_other_iris_have_local_pages(client):
+    page = client.get("/resource", params={"iri": "http://metadata.un.org/sdg/13"}, headers=BROWSER)
+    assert page.status_code == 200
+    links = parse_links(page.text)
+    assert links.h1.startswith("Handle umiddelbart")
+    assert "/kommune/3203/main-goal/KLI" in links.hrefs
+    assert "/resource?iri=http%3A%2F%2Fmetadata.un.org%2Fsdg%2F13.2" in links.hrefs
+
+
+def test_unknown_resources_are_404(client):
+    assert client.get("/kommune/3203/indicator/NOPE-99", headers=BROWSER).status_code == 404
+    assert client.get("/kommune/3203/indicator/NOPE-99", headers={"Accept": "text/turtle"}).status_code == 404
+    assert client.get("/resource", params={"iri": "https://example.org/x"}).status_code == 404
+    assert client.get("/resource").status_code == 400
+    assert client.get("/kommune/3203/indicator/OKO-01", headers={"Accept": "image/png"}).status_code == 406
