@@ -8,7 +8,8 @@ Not a test (nothing here asserts a time). It starts, on 127.0.0.1 and free ports
   (c) Oxigraph's own server: `oxigraph serve-read-only --location BUILD/oxigraph --union-default-graph`,
 
 and sends every named question (queries/*.rq, parameters at their defaults) to each, N times
-one after the other (median latency) and M times from C threads at once (throughput). This
+one after the other, round-robin over the servers (median latency), and M times from C threads
+at once (throughput). This
 service is asked twice: as a named question (GET /queries/{name}, parameters bound by
 substitution) and as SPARQL (POST /sparql). The peers get the same query text with the default
 values bound as a VALUES block (named_queries.with_values, built from typed terms). All answers
@@ -102,28 +103,40 @@ def row_count(response: httpx.Response) -> int:
     return len(json.loads(response.content)["results"]["bindings"])
 
 
-def measure(ask, query, requests: int, throughput_requests: int, concurrency: int) -> dict:
-    with httpx.Client(timeout=120) as client:
-        rows = row_count(ask(client, query))  # warm-up, and the answer's size
-        ask(client, query)
-        latencies = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            row_count(ask(client, query))
-            latencies.append(time.perf_counter() - started)
+def latencies(askers: dict, query, rounds: dict[str, int]) -> dict[str, dict]:
+    """Median latency per server. Requests go round-robin over the servers, so a busy moment on
+    the machine slows them all alike rather than whichever happened to be measured then."""
+    clients = {label: httpx.Client(timeout=120) for label in askers}
+    samples: dict[str, list[float]] = {label: [] for label in askers}
+    rows = {}
+    try:
+        for label, ask in askers.items():  # warm-up, and the answer's size
+            rows[label] = row_count(ask(clients[label], query))
+            ask(clients[label], query)
+        for turn in range(max(rounds.values())):
+            for label, ask in askers.items():
+                if turn < rounds[label]:
+                    started = time.perf_counter()
+                    row_count(ask(clients[label], query))
+                    samples[label].append(time.perf_counter() - started)
+    finally:
+        for client in clients.values():
+            client.close()
+    return {label: {"rows": rows[label], "median_ms": statistics.median(samples[label]) * 1000} for label in askers}
 
+
+def throughput(ask, query, requests: int, concurrency: int) -> float:
+    """Requests per second with `concurrency` clients asking at once."""
     def burst(count: int) -> None:
         with httpx.Client(timeout=120) as client:
             for _ in range(count):
                 row_count(ask(client, query))
 
-    shares = [throughput_requests // concurrency + (1 if i < throughput_requests % concurrency else 0)
-              for i in range(concurrency)]
+    shares = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(burst, shares))
-    elapsed = time.perf_counter() - started
-    return {"rows": rows, "median_ms": statistics.median(latencies) * 1000, "per_s": throughput_requests / elapsed}
+    return requests / (time.perf_counter() - started)
 
 
 def main(argv=None) -> int:
@@ -171,12 +184,12 @@ def main(argv=None) -> int:
             server.start()
         for query in queries:
             print(f"  {query.name}", file=sys.stderr)
-            results[query.name] = {}
+            rounds = {label: args.rdflib_requests if label == "rdflib-endpoint" else args.requests for label in askers}
+            results[query.name] = latencies(askers, query, rounds)
             for label, ask in askers.items():
                 slow = label == "rdflib-endpoint"
-                results[query.name][label] = measure(
-                    ask, query, args.rdflib_requests if slow else args.requests,
-                    args.rdflib_requests if slow else args.throughput_requests, 1 if slow else args.concurrency)
+                results[query.name][label]["per_s"] = throughput(
+                    ask, query, args.rdflib_requests if slow else args.throughput_requests, 1 if slow else args.concurrency)
     finally:
         for server in servers.values():
             server.stop()

@@ -15,7 +15,7 @@ import zipfile
 
 import pyoxigraph
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
@@ -30,6 +30,22 @@ DUMPS = {"turtle": ("turtle", pyoxigraph.RdfFormat.TURTLE),
          "rdfxml": ("xml", pyoxigraph.RdfFormat.RDF_XML),
          "jsonld": ("json-ld", pyoxigraph.RdfFormat.JSON_LD)}
 DATASET_DUMPS = {"trig": ("trig", pyoxigraph.RdfFormat.TRIG), "nquads": ("nquads", pyoxigraph.RdfFormat.N_QUADS)}
+
+
+def same_graph(a: Graph, b: Graph) -> bool:
+    """a and b are the same RDF graph: identical ground triples, isomorphic blank-node parts
+    (the ontology's RDF lists); much faster than isomorphic() on the whole graph."""
+    def split(graph):
+        ground, blank = set(), Graph()
+        for triple in graph:
+            if any(isinstance(term, BNode) for term in triple):
+                blank.add(triple)
+            else:
+                ground.add(triple)
+        return ground, blank
+    ground_a, blank_a = split(a)
+    ground_b, blank_b = split(b)
+    return ground_a == ground_b and isomorphic(blank_a, blank_b)
 
 
 def counts(graph: Graph) -> tuple[int, int]:
@@ -49,13 +65,12 @@ def test_dump_reparses_and_equals_the_graph(build_dir, built_graph, name):
     rdflib_format, oxigraph_format = DUMPS[name]
     data = run_export(name, build_dir).data
     parsed = Graph().parse(data=data, format=rdflib_format)
-    assert isomorphic(parsed, built_graph), f"{name} does not round-trip with rdflib"
+    assert same_graph(parsed, built_graph), f"{name} does not round-trip with rdflib"
     assert counts(parsed) == counts(built_graph) == (100, 400)  # re-check when the data are final
-    if name != "jsonld":  # pyoxigraph's JSON-LD reader does not take a 1.1 context; pyld checks it below
-        quads = list(pyoxigraph.parse(data, format=oxigraph_format))
-        assert len(quads) == len(built_graph)
-        nt = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        assert isomorphic(Graph().parse(data=nt, format="nt"), built_graph), f"{name} differs read by pyoxigraph"
+    quads = list(pyoxigraph.parse(data, format=oxigraph_format))
+    assert len(quads) == len(built_graph)
+    nt = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert same_graph(Graph().parse(data=nt, format="nt"), built_graph), f"{name} differs read by pyoxigraph"
 
 
 @pytest.mark.parametrize("name", DATASET_DUMPS)
@@ -65,7 +80,7 @@ def test_named_graph_dumps(build_dir, layers, name):
     dataset = Dataset()
     dataset.parse(data=data, format=rdflib_format)
     for layer in LAYERS:
-        assert isomorphic(dataset.graph(URIRef(graph_iri(layer))), layers[layer]), f"{layer} differs in {name}"
+        assert same_graph(dataset.graph(URIRef(graph_iri(layer))), layers[layer]), f"{layer} differs in {name}"
     quads = list(pyoxigraph.parse(data, format=oxigraph_format))
     by_graph = {}
     for quad in quads:
@@ -77,7 +92,7 @@ def test_jsonld_with_pyld(build_dir, built_graph):
     from pyld import jsonld
     document = json.loads(run_export("jsonld", build_dir).data)
     nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
-    assert isomorphic(Graph().parse(data=nquads, format="nt"), built_graph)
+    assert same_graph(Graph().parse(data=nquads, format="nt"), built_graph)
 
 
 def test_jsonld_uses_the_published_context(build_dir):
@@ -117,7 +132,9 @@ for name in sys.argv[1:]:
     result = run_export(name, table_format="xlsx" if name == "indicators" else "csv")
     print(name, hashlib.sha256(result.payload()).hexdigest())
 """
-DETERMINISM = ["turtle", "jsonld", "rdfxml", "trig", "datacube", "dcat", "opensdg", "observations", "indicators"]
+# The exports whose writers could depend on hash order (rdflib, sets of records, YAML, xlsx); the
+# others are written by pyoxigraph from sorted N-Triples.
+DETERMINISM = ["turtle", "jsonld", "datacube", "dcat", "opensdg", "indicators"]
 
 
 def test_exports_are_deterministic_across_processes(build_dir):
@@ -200,7 +217,9 @@ def client(build_dir):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
     from sdggraph.server.export_routes import router
+    from sdggraph.server.settings import Settings
     app = FastAPI()
+    app.state.settings = Settings(build_dir=build_dir)
     app.include_router(router)
     return TestClient(app)
 

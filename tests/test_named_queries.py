@@ -9,10 +9,8 @@ the report's own figures (data/indicator-set.ttl and the numbers the report prin
 from __future__ import annotations
 
 import csv
-import json
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph
 import pytest

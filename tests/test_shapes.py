@@ -71,6 +71,7 @@ EXPECTED = {
                                      (k("indicator", "TST-03"), SG.hasObservation, I),
                                      (k("indicator", "TST-04"), SG.hasObservation, I)],
     "MainGoalWithoutFnGoal": [(k("main-goal", "TST"), SG.refersToFnGoal, W)],
+    "MainGoalAskerOwn": [(k("main-goal", "TST"), SG.refersToFnGoal, I)],
     "PrioritisedFnGoalWithoutIndicator": [(SDG["17"], inverse(SG.contributesToFnGoal), W)],
     "FnGoalTouchedWithoutIndicator": [(SDG["12"], inverse(SG.contributesToFnGoal), W)],
     "FnTargetTouchedWithoutIndicator": [(SDG["12.8"], inverse(SG.contributesToFnTarget), I)],
@@ -87,6 +88,7 @@ EXPECTED_VALUES = {
     "SubGoalWithoutIndicatorExplained": {SG.IndicatorUnderDevelopment},
     "ChallengeWithoutIndicatorsInFocusArea": {k("focus-area", "TST")},
     "FnGoalExists": {SDG["18"]},
+    "MainGoalAskerOwn": {k("fn-link", "TST--AK")},
     "ProvenancePointsAtSource": {k("source", "ar2024-tset")},
 }
 

@@ -171,6 +171,22 @@ def client(build_dir):
         yield client
 
 
+def test_the_app_derives_the_graph_as_it_starts(build_dir):
+    from fastapi.testclient import TestClient
+
+    from sdggraph.server.app import create_app
+    from sdggraph.server.settings import Settings
+
+    traverse._graph.cache_clear()
+    app = create_app(Settings(build_dir=build_dir, workers=1))
+    assert traverse._graph.cache_info().currsize == 0
+    with TestClient(app) as client:
+        assert traverse._graph.cache_info().currsize == 1  # before any request
+        client.get("/traverse/impact?goal=13")
+        client.get("/traverse/impact?goal=3")
+        assert traverse._graph.cache_info().misses == 1
+
+
 def test_routes_answer_json_svg_and_html(client):
     data = client.get("/traverse/impact", params={"goal": 13}).json()
     assert KOMMUNE + "indicator/KLI-01" in {n["id"] for n in data["nodes"]}

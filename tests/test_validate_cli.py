@@ -70,8 +70,9 @@ def test_shipped_data_coverage_findings(shipped):
     # The report's four delmål without indicators, each with its reason (so Info, not Warning).
     assert by_shape["SubGoalWithoutIndicatorExplained"] == {"OKO-2", "MED-4", "KLI-1", "HEL-4"}
     assert "SubGoalWithoutIndicator" not in by_shape
-    # Økonomi's hovedmål is linked to no FN goal in kommuneplan.fn-links.csv.
-    assert by_shape["MainGoalWithoutFnGoal"] == {"OKO"}
+    # Økonomi's hovedmål is marked as Asker's own (AK) in kommuneplan.fn-links.csv: an info, not a warning.
+    assert by_shape["MainGoalAskerOwn"] == {"OKO"}
+    assert "MainGoalWithoutFnGoal" not in by_shape
     reasons = {r.focus_node.rsplit("/", 1)[-1]: r.message for r in shipped.by_shape(SHAPE + "SubGoalWithoutIndicatorExplained")}
     assert reasons["MED-4"] == "Delmålet har ingen indikator: Rapporteres kvalitativt."
     assert reasons["OKO-2"] == "Delmålet har ingen indikator: Indikator under utvikling."

@@ -28,7 +28,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pyoxigraph
 
@@ -68,10 +71,23 @@ def _prefixes() -> str:
     return "".join(f"PREFIX {prefix}: <{config.rebase(ns)}>\n" for prefix, ns in config.PREFIXES.items())
 
 
+_build_dir: ContextVar[Path | None] = ContextVar("coverage_build_dir", default=None)
+
+
+@contextmanager
+def using_build(build_dir: Path | None):
+    """Ask the queries of this module against `build_dir` (None: the configured build or endpoint)."""
+    token = _build_dir.set(build_dir)
+    try:
+        yield
+    finally:
+        _build_dir.reset(token)
+
+
 def rows(sparql: str, **bindings) -> list[dict]:
     """A SELECT as dicts of text (None where unbound)."""
     terms = {name: pyoxigraph.NamedNode(value) if isinstance(value, str) else value for name, value in bindings.items()}
-    header, result = store.select(_prefixes() + sparql, terms or None)
+    header, result = store.select(_prefixes() + sparql, terms or None, build_dir=_build_dir.get())
     return [{name: (None if term is None else term_text(term)) for name, term in zip(header, row)} for row in result]
 
 
@@ -322,7 +338,7 @@ def whole_percent(count: int, total: int) -> int:
     return int((Decimal(100 * count) / Decimal(total)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)) if total else 0
 
 
-def distribution() -> list[dict]:
+def distribution(build_dir: Path | None = None) -> list[dict]:
     """The graph's distribution of the indicator set beside the report's published figures.
 
     Each stated figure is a count (sg:statedCount) or a whole percentage (sg:statedPercent,
@@ -330,6 +346,9 @@ def distribution() -> list[dict]:
     leave a rest (age group: 22 + 8 + 37, "the rest everyone/adults"), the rest is shown as a
     derived figure beside the graph's count of the categories the report does not name.
     """
+    if build_dir is not None:
+        with using_build(build_dir):
+            return distribution()
     total = int(rows("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a sg:Indicator . }")[0]["n"])
     stated_total = rows("SELECT ?n WHERE { ?set a sg:IndicatorSet ; sg:statedIndicatorCount ?n . }")
     shares = rows(f"""
@@ -478,9 +497,13 @@ def service_areas(plans: list[dict], areas: dict) -> list[dict]:
 
 # ---- The whole report ----------------------------------------------------------------------
 
-def coverage_report(progress: Callable[[str], None] | None = None) -> dict:
+def coverage_report(progress: Callable[[str], None] | None = None, build_dir: Path | None = None) -> dict:
     """Every section of the coverage-gap report; `progress` is told before each long step."""
-    say = progress or (lambda message: None)
+    with using_build(build_dir):
+        return _coverage_report(progress or (lambda message: None))
+
+
+def _coverage_report(say: Callable[[str], None]) -> dict:
     say("struktur: satsingsområder, hovedmål, delmål")
     areas = structure()
     subgoal_area = {sub: area for area in areas.values() for sub in area["subgoals"]}

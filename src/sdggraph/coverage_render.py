@@ -322,7 +322,7 @@ def render_html(report: dict) -> str:
     body.append(section("fn-delmal", "FN-delmål Asker viser til", "UN targets Asker refers to",
                         "FN-delmål som Askers delmål, hovedmål eller strategier bygger på, og hvor mange indikatorer som "
                         "bidrar til dem. Strategier har ingen egne indikatorer, så et FN-delmål som bare nås gjennom en "
-                        "strategi, står uten indikator.",
+                        "strategi, står uten indikator. Norsk tekst er FNs norske ordlyd der den finnes, ellers en uoffisiell oversettelse.",
                         html_table(["FN-delmål", "Tekst", "Askers mål/strategier", "Oppgitt i kilden", "Indikatorer"],
                                    target_rows, {4}, target_classes)))
 

@@ -196,10 +196,15 @@ def _discover(directory: str, signature: tuple) -> dict[str, NamedQuery]:
     return {path.stem: parse_file(path) for path in sorted(Path(directory).glob("*.rq"))}
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
 def discover(queries_dir: Path | None = None) -> dict[str, NamedQuery]:
     """Every named question, by name; parsed once per state of the directory (edits are picked up)."""
     directory = Path(queries_dir or config.QUERIES_DIR)
-    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.rq")))
+    signature = tuple((p.name, *_stamp(p)) for p in sorted(directory.glob("*.rq")))
     return _discover(str(directory), signature)
 
 

@@ -390,7 +390,7 @@ def to_svg(result: Subgraph, g: nx.MultiDiGraph, href=lambda iri: iri) -> str:
            f"<title>{escape(result.title)}</title>",
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>',
-           f'<rect width="100%" height="100%" fill="#ffffff"/>',
+           '<rect width="100%" height="100%" fill="#ffffff"/>',
            f'<text x="{MARGIN}" y="22" font-size="15" font-weight="bold" fill="#222">{escape(_cut(result.title, 140))}</text>']
     if result.columns:
         for depth in depths:

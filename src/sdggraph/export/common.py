@@ -2,8 +2,10 @@
 indicator records the tabular and profile exports read, and byte-stable zip/gzip.
 
 Exports must be byte-identical for the same build (a receiving organisation diffs them), so:
-blank nodes get canonical labels, triples are added in sorted order, every namespace gets a fixed
-prefix, JSON is written with sorted keys, and zip/gzip members carry fixed timestamps.
+blank nodes get canonical labels, RDF is written by pyoxigraph from sorted N-Triples (it keeps
+statement order and lexical forms; rdflib's writers iterate in hash order and rewrite some
+literals), prefixes are sorted, JSON is written with sorted keys, and zip/gzip members carry fixed
+timestamps. Dates are the data date (data_date), never the clock.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from .. import config
 from ..store import require_build, rdflib_dataset
@@ -86,10 +88,6 @@ class Ns:
     @staticmethod
     def sg() -> Namespace:
         return Namespace(config.rebase(str(config.SG)))
-
-    @staticmethod
-    def kommune() -> Namespace:
-        return Namespace(config.rebase(str(config.KOMMUNE)))
 
 
 def resource(kind: str, ident: str) -> URIRef:
@@ -350,8 +348,6 @@ class Indicator:
     observations: list[Observation] = field(default_factory=list)
 
 
-STATUS_CODES = ("measured", "not_measured", "not_yet_published")
-
 
 def _number(iri) -> tuple:
     """Sort key for FN goals/targets: numeric parts as numbers (3.10 after 3.9)."""
@@ -414,8 +410,3 @@ def compact_code(graph: Graph, node) -> str:
         if isinstance(notation, Literal) and str(notation.datatype or "").endswith("SDGCodeCompact"):
             return str(notation)
     return str(node).rsplit("/", 1)[-1]
-
-
-def decimal_text(value: Literal | None) -> str:
-    """A value's lexical form, '.' as decimal separator as the data states it; '' for no value."""
-    return "" if value is None else str(value)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html import escape
 from importlib import resources
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph
@@ -91,13 +90,6 @@ def read_resource(store: pyoxigraph.Store, iri: str, inferred_graph: str) -> Res
             resource.incoming.append((quad.subject.value, quad.predicate.value,
                                       quad.graph_name.value == inferred_graph))
     return resource if resource.outgoing or resource.incoming else None
-
-
-def open_resource(build_dir: Path, iri: str) -> Resource | None:
-    from ..build import graph_iri
-    from ..store import open_store
-
-    return read_resource(open_store(build_dir), iri, graph_iri("inferred"))
 
 
 def ontology_triples(store: pyoxigraph.Store) -> list[pyoxigraph.Triple]:
@@ -308,8 +300,7 @@ def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) 
     iri = resource.iri
     title = label(iri)
     types = [o.value for o in resource.values(RDF_TYPE) if isinstance(o, pyoxigraph.NamedNode)]
-    stated_types = [t for p, o, inferred in resource.outgoing if p == RDF_TYPE and not inferred
-                    for t in [o.value]] or types
+    stated_types = [o.value for p, o, inferred in resource.outgoing if p == RDF_TYPE and not inferred] or types
     parts = [f"<h1>{escape(title)}</h1>",
              f'<p class="iri"><code>{escape(iri)}</code></p>']
     if stated_types:
@@ -373,6 +364,7 @@ def not_found(iri: str, fmt: str | None) -> Response:
 
 
 def serve_resource(request: Request, iri: str) -> Response:
+    from ..build import graph_iri
     from ..store import open_store
 
     fmt = pick_format(request, OFFERS)
@@ -382,9 +374,9 @@ def serve_resource(request: Request, iri: str) -> Response:
     try:
         build_dir = build_dir_of(request)
         store = open_store(build_dir)
-        resource = open_resource(build_dir, iri)
     except BuildMissingError as failure:
         return Response(f"{failure}\n", status_code=503, media_type="text/plain; charset=utf-8")
+    resource = read_resource(store, iri, graph_iri("inferred"))
     is_ontology = iri == config.rebase(config.DEFAULT_BASE_IRI + "ontology")
     if resource is None:
         return not_found(iri, fmt)

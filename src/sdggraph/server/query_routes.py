@@ -1,10 +1,10 @@
 """HTTP routes for the named questions: GET /queries and GET /queries/{name}.
 
 /queries lists them (JSON; HTML for browsers). /queries/{name}?param=value runs one with its
-parameters bound as typed terms (named_queries) and run in the app's SPARQL worker pool, answering the rows as JSON (the CLI's
-`--format json`), CSV, SPARQL JSON results (with term types), or — format=sparql — the query
-text with the values bound, which the web page puts in its editor. Unknown name → 404, unknown
-parameter or invalid value → 400.
+parameters bound as typed terms (named_queries) in the app's SPARQL worker pool, and answers
+the rows as JSON (what the CLI's `--format json` prints), CSV, SPARQL JSON results (with term
+types), or — format=sparql — the query text with the values bound, which the web page puts in
+its editor. Unknown name → 404, unknown parameter or invalid value → 400.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import pyoxigraph
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from .. import config, named_queries
-from ..errors import BuildMissingError, SdggraphError
+from .. import named_queries
+from ..errors import SdggraphError
 from ..results import format_rows, term_text
-from . import negotiation, serialize
+from . import negotiation
 
 router = APIRouter()
 
@@ -30,10 +30,13 @@ MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "
          "sparql-json": "application/sparql-results+json", "sparql": "application/sparql-query; charset=utf-8"}
 
 
+def build_dir_of_app(app) -> Path:
+    """The build the app serves (create_app's settings)."""
+    return Path(app.state.settings.build_dir)
+
+
 def build_dir_of(request: Request) -> Path:
-    """The build the app serves: its settings' build_dir, else the configured default."""
-    settings = getattr(request.app.state, "settings", None)
-    return Path(settings.build_dir) if settings is not None else config.build_dir()
+    return build_dir_of_app(request.app)
 
 
 def pick_format(request: Request, offers: list[tuple[str, str]]) -> str | None:
@@ -53,20 +56,16 @@ class ServiceError(Exception):
 SERVICE_STATUS = {"timeout": 503, "busy": 503, "too-many-rows": 413}
 
 
-def select(request: Request, query: named_queries.NamedQuery, params: dict[str, str]):
-    """(header, rows of terms): through the app's SPARQL worker pool when it has one (the same
-    timeout, row cap and cores as /sparql), else in-process (a bare app, as in unit tests)."""
-    service = getattr(request.app.state, "sparql", None)
-    if service is None:
-        return named_queries.run(query.name, params, build_dir_of(request))
+def run_in_service(request: Request, query: named_queries.NamedQuery, params: dict[str, str]) -> bytes:
+    """SPARQL JSON results of a named question from the app's worker pool (app.state.sparql): the
+    same timeout, row cap and cores as /sparql."""
     from .executor import Job
 
-    outcome = service.run(Job(query.sparql, substitutions=query.bindings(params), tabular_format="json"))
+    outcome = request.app.state.sparql.run(Job(query.sparql, substitutions=query.bindings(params),
+                                                tabular_format="json"))
     if outcome.status != "ok":
         raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)
-    solutions = pyoxigraph.parse_query_results(outcome.body, pyoxigraph.QueryResultsFormat.JSON)
-    header = [variable.value for variable in solutions.variables]
-    return header, [[solution[name] for name in header] for solution in solutions]
+    return outcome.body
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -105,24 +104,25 @@ def run_query(name: str, request: Request):
             return not_acceptable(RUN_OFFERS)
         if fmt == "sparql":
             return Response(query.with_values(params), media_type=MEDIA[fmt])
-        header, rows = select(request, query, params)
+        results = run_in_service(request, query, params)
     except ServiceError as failure:
         return error(failure.status, str(failure))
     except named_queries.UnknownQueryError as failure:
         return error(404, str(failure))
-    except BuildMissingError as failure:
-        return error(503, str(failure))
     except SdggraphError as failure:  # unknown parameter, invalid value
         return error(400, str(failure))
-    if fmt == "sparql-json":
-        solutions = [dict(zip(header, row)) for row in rows]
-        return Response(serialize.solutions(header, solutions, "json"), media_type=MEDIA[fmt])
-    texts = [[term_text(term) for term in row] for row in rows]
-    return Response(format_rows(header, texts, fmt), media_type=MEDIA[fmt])
+    if fmt == "sparql-json":  # the worker's answer as it is
+        return Response(results, media_type=MEDIA[fmt])
+    solutions = pyoxigraph.parse_query_results(results, pyoxigraph.QueryResultsFormat.JSON)
+    header = [variable.value for variable in solutions.variables]
+    rows = [[term_text(solution[name]) for name in header] for solution in solutions]
+    return Response(format_rows(header, rows, fmt), media_type=MEDIA[fmt])
 
 
 def listing_html(queries: list[dict]) -> str:
     """/queries for people: each question with its parameters and links to run it."""
+    from .pages import page  # pages imports this module
+
     items = []
     for query in queries:
         params = ", ".join(f"<code>{escape(p['name'])}</code> = <code>{escape(p['default'])}</code>"
@@ -135,11 +135,8 @@ def listing_html(queries: list[dict]) -> str:
             f"<p><code>{name}</code>{' — parametre: ' + params if params else ''}</p>"
             f'<p><a href="/queries/{name}?format=json">JSON</a> · <a href="/queries/{name}?format=csv">CSV</a> · '
             f'<a href="/queries/{name}?format=sparql">SPARQL</a> · <a href="/#q={name}">Åpne i editoren</a></p></li>')
-    return ("<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
-            "<title>Navngitte spørsmål – sdggraph</title>"
-            '<link rel="stylesheet" href="/web/style.css"></head><body>'
-            '<header class="top"><a href="/">sdggraph</a> · Navngitte spørsmål</header><main>'
-            "<h1>Navngitte spørsmål</h1>"
+    body = ("<h1>Navngitte spørsmål</h1>"
             "<p>Spørsmål om Asker kommunes styring etter FNs bærekraftsmål. Spørsmål som slutter på "
             "<code>-violation</code> er kontroller som skal gi null rader.</p>"
-            f'<ul class="queries">{"".join(items)}</ul></main></body></html>\n')
+            f'<ul class="queries">{"".join(items)}</ul>')
+    return page("Navngitte spørsmål", body)

@@ -2,23 +2,33 @@
 
 JSON by default (nodes with labels and types, edges with predicates); an SVG picture with
 `Accept: image/svg+xml` or `format=svg`; and for browsers (`Accept: text/html`) a page with the
-picture inline, its nodes linking to their resource pages. The networkx graph is derived once
-per build (traverse.graph caches it by build directory), not per request.
+picture inline, its nodes linking to their resource pages. The networkx graph is derived once,
+as the app starts (traverse.graph caches it by build directory), not per request.
 """
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from html import escape
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from .. import traverse
 from ..errors import BuildMissingError, SdggraphError
 from .pages import local_href, page
-from .query_routes import build_dir_of, error, not_acceptable, pick_format
+from .query_routes import build_dir_of, build_dir_of_app, error, not_acceptable, pick_format
 
-router = APIRouter()
+
+@asynccontextmanager
+async def lifespan(app):
+    """Derive the networkx graph as the app starts (it is cached per build), not at a first request."""
+    await run_in_threadpool(traverse.graph, build_dir_of_app(app))
+    yield
+
+
+router = APIRouter(lifespan=lifespan)
 
 OFFERS = [("application/json", "json"), ("image/svg+xml", "svg"), ("text/html", "html")]
 
