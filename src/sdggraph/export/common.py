@@ -203,6 +203,31 @@ def oxigraph_serialize(data: bytes, source_format: str, target_format: str) -> b
     return data
 
 
+# ---- profile checks ------------------------------------------------------------------------------
+
+def check_profile(data: Graph, shapes_file: Path) -> tuple[list[str], list[str]]:
+    """(violations, warnings) of `data` against a SHACL profile in shapes/profiles/, one line each:
+    focus node, the Norwegian message, the path and the offending value where there is one."""
+    import pyshacl
+    from rdflib.namespace import SH
+    from ..sources import parse_rdf_file
+    _, report, _ = pyshacl.validate(data, shacl_graph=parse_rdf_file(Path(shapes_file)), inference="none",
+                                    allow_warnings=True, advanced=True)
+    violations, warnings = set(), set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        messages = list(report.objects(result, SH.resultMessage))
+        message = next((str(m) for m in messages if getattr(m, "language", None) == "nb"),
+                       str(messages[0]) if messages else "")
+        line = f"{report.value(result, SH.focusNode)}: {message}"
+        path, value = report.value(result, SH.resultPath), report.value(result, SH.value)
+        if isinstance(path, URIRef):
+            line += f" (sti {path})"
+        if value is not None:
+            line += f" [verdi {value}]"
+        (warnings if report.value(result, SH.resultSeverity) == SH.Warning else violations).add(line)
+    return sorted(violations), sorted(warnings)
+
+
 # ---- bytes ----------------------------------------------------------------------------------
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -14,16 +14,14 @@ in the graph; dcterms:modified is the data date (common.data_date), never the cl
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
 from .. import config
 from ..errors import CheckFailed
 from . import FORMATS, ExportResult
-from .common import (DCAT, EU_COUNTRY, EU_FILE_TYPE, EU_LICENCE, EU_THEME, VCARD, data_date, indicators,
-                     label, load, municipality, resource, serialize)
+from .common import (DCAT, EU_COUNTRY, EU_FILE_TYPE, EU_LICENCE, EU_THEME, VCARD, check_profile, data_date,
+                     indicators, label, load, municipality, resource, serialize)
 
 PROFILE_SHAPES = config.SHAPES_DIR / "profiles" / "dcat-ap-no.ttl"
 DEFAULT_BASE_URL = "http://localhost:8000/"
@@ -168,20 +166,7 @@ def dcat_graph(graph: Graph, base_url: str | None = None) -> Graph:
 
 def validate(data: Graph) -> list[str]:
     """Violation messages of `data` against shapes/profiles/dcat-ap-no.ttl (empty: conforms)."""
-    import pyshacl
-    from rdflib.namespace import SH
-    from ..sources import parse_rdf_file
-    _, report, _ = pyshacl.validate(data, shacl_graph=parse_rdf_file(Path(PROFILE_SHAPES)), inference="none",
-                                    allow_warnings=True)
-    lines = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        if report.value(result, SH.resultSeverity) != SH.Violation:
-            continue
-        messages = list(report.objects(result, SH.resultMessage))
-        message = next((str(m) for m in messages if getattr(m, "language", None) == "nb"),
-                       str(messages[0]) if messages else "")
-        lines.append(f"{report.value(result, SH.focusNode)}: {message}")
-    return sorted(set(lines))
+    return check_profile(data, PROFILE_SHAPES)[0]
 
 
 def export_dcat(build_dir=None, base_url: str | None = None, **_options) -> ExportResult:

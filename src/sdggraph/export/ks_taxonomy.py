@@ -23,17 +23,15 @@ not an IRI; no `dcterms:type` free-text unit (the unit is `sdmx-attribute:unitMe
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from .. import config
 from ..errors import CheckFailed
 from . import ExportResult
-from .common import (KS_GEOGRAPHY, KS_QUALITY, KS_SECTOR, KS_TRIPLE_BOTTOM_LINE, SDMX_ATTRIBUTE, DQV,
-                     UNESKOS, VCARD, XKOS, Indicator, Ns, data_date, indicators, label, load, municipality,
-                     resource, serialize)
+from .common import (DQV, KS_GEOGRAPHY, KS_QUALITY, KS_SECTOR, KS_TRIPLE_BOTTOM_LINE, SDMX_ATTRIBUTE, UNESKOS,
+                     VCARD, XKOS, Indicator, Ns, check_profile, data_date, indicators, label, load,
+                     municipality, resource, serialize)
 
 PROFILE_SHAPES = config.SHAPES_DIR / "profiles" / "ks-taxonomy.ttl"
 KS = config.KS
@@ -223,29 +221,10 @@ def ks_graph(graph: Graph) -> Graph:
     return out
 
 
-def shapes_graph() -> Graph:
-    from ..sources import parse_rdf_file
-    return parse_rdf_file(Path(PROFILE_SHAPES))
-
-
 def validate(data: Graph) -> tuple[bool, list[str], list[str]]:
     """(conforms, violation messages, warning messages) of `data` against the KS profile."""
-    import pyshacl
-    from rdflib.namespace import SH
-    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none",
-                                           allow_warnings=True, advanced=True)
-    violations, warnings = [], []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
-        path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        messages = [m for m in report.objects(result, SH.resultMessage)]
-        message = next((str(m) for m in messages if getattr(m, "language", None) == "nb"),
-                       str(messages[0]) if messages else "")
-        line = f"{focus}: {message}" + (f" (sti {path})" if path is not None and not isinstance(path, Literal) else "") \
-            + (f" [verdi {value}]" if value is not None else "")
-        (warnings if report.value(result, SH.resultSeverity) == SH.Warning else violations).append(line)
-    return conforms and not violations, sorted(set(violations)), sorted(set(warnings))
+    violations, warnings = check_profile(data, PROFILE_SHAPES)
+    return not violations, violations, warnings
 
 
 def export_ks_taxonomy(build_dir=None, **_options) -> ExportResult:
