@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,24 @@ def build_dir(tmp_path_factory) -> Path:
     build(out)
     os.environ["SDGGRAPH_BUILD_DIR"] = str(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def live_service(build_dir):
+    """`sdggraph serve` on a free loopback port (2 workers) for real clients; its base URL."""
+    from helpers import free_port, stop, wait_until_answering
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sdggraph.cli", "serve", "--host", "127.0.0.1", "--port",
+                                str(port), "--workers", "2", "--build-dir", str(build_dir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(process, url + "/sparql?query=ASK%7B%7D", limit_s=120)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield url
+    stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def test_html_has_the_heat_map_and_trend_lines(html_file):
 
 @pytest.mark.browser
 def test_html_renders_in_chromium(html_file, screenshot, dump_dom, tmp_path):
-    from test_browser import luminance_stats  # the PNG decoder of the service's browser test
+    from helpers import luminance_stats
 
     png = screenshot(html_file.as_uri(), tmp_path / "report.png", width=1280, height=1600)
     variance, colours = luminance_stats(png.read_bytes())

@@ -10,7 +10,6 @@ import csv
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef

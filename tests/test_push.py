@@ -79,7 +79,7 @@ def test_each_pushed_graph_is_the_local_layer(server, build_dir, layer):
 
 
 def test_push_replaces_rather_than_adds(server, build_dir):
-    stale = f"<https://example.org/stale> <https://example.org/p> \"gone after push\" ."
+    stale = "<https://example.org/stale> <https://example.org/p> \"gone after push\" ."
     httpx.put(server.store_url, params={"graph": graph_iri("asserted")}, content=stale,
               headers={"Content-Type": "application/n-triples"}).raise_for_status()
     push(server.store_url, build_dir=build_dir)

@@ -8,12 +8,7 @@ import csv
 import io
 import json
 import logging
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -510,36 +505,9 @@ def test_a_new_build_is_picked_up_while_serving(build_dir, tmp_path):
 
 # ---- a real client against `sdggraph serve` ----
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def live_server(build_dir):
-    port = free_port()
-    env = dict(os.environ, SDGGRAPH_BUILD_DIR=str(build_dir))
-    process = subprocess.Popen([sys.executable, "-m", "sdggraph.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--workers", "2"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/sparql"
-    import httpx
-    for _ in range(300):  # wait until it answers (start-up, not a timed assertion)
-        if process.poll() is not None:
-            raise AssertionError(process.stdout.read().decode())
-        try:
-            if httpx.get(url, params={"query": "ASK {}"}).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def live_server(live_service):
+    return live_service + "/sparql"
 
 
 def test_sparqlwrapper_against_sdggraph_serve(live_server):

@@ -202,16 +202,16 @@ def fn_matrix(areas: dict, goal_labels: dict[str, str]) -> list[dict]:
 
 
 def fn_targets() -> list[dict]:
-    found = rows(f"""
-        SELECT ?target ?goal ?x ?basis ?en ?nb (COUNT(DISTINCT ?i) AS ?n) WHERE {{
+    found = rows("""
+        SELECT ?target ?goal ?x ?basis ?en ?nb (COUNT(DISTINCT ?i) AS ?n) WHERE {
             ?x sg:hasFnLink ?link . ?link sg:fnTarget ?target ; sg:linkBasis ?basis .
-            OPTIONAL {{ ?target sdgo:isTargetOf ?goal . }}
-            OPTIONAL {{ ?target skos:prefLabel ?en . FILTER (lang(?en) = "en") }}
-            OPTIONAL {{ ?target skos:prefLabel ?nbOfficial . FILTER (lang(?nbOfficial) = "nb") }}
-            OPTIONAL {{ ?target sg:unofficialTranslation ?nbUnofficial . FILTER (lang(?nbUnofficial) = "nb") }}
+            OPTIONAL { ?target sdgo:isTargetOf ?goal . }
+            OPTIONAL { ?target skos:prefLabel ?en . FILTER (lang(?en) = "en") }
+            OPTIONAL { ?target skos:prefLabel ?nbOfficial . FILTER (lang(?nbOfficial) = "nb") }
+            OPTIONAL { ?target sg:unofficialTranslation ?nbUnofficial . FILTER (lang(?nbUnofficial) = "nb") }
             BIND(COALESCE(?nbOfficial, ?nbUnofficial) AS ?nb)
-            OPTIONAL {{ ?i sg:contributesToFnTarget ?target . }}
-        }} GROUP BY ?target ?goal ?x ?basis ?en ?nb""")
+            OPTIONAL { ?i sg:contributesToFnTarget ?target . }
+        } GROUP BY ?target ?goal ?x ?basis ?en ?nb""")
     targets: dict[str, dict] = {}
     for r in found:
         target = targets.setdefault(short(r["target"]), {

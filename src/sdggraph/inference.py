@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 import owlrl
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))

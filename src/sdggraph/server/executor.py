@@ -245,12 +245,19 @@ class _Worker:
                                        args=(child, store_path, writable, prefixes, memory_mb), daemon=True)
         self.process.start()
         child.close()
+        self._kill_lock = threading.Lock()
 
     def kill(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        # Called from the pool's close(), a retiring thread and a start-up thread, possibly at once:
+        # closing the pipe twice concurrently raises EBADF, so only the first caller closes it.
+        with self._kill_lock:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(timeout=5)
+            try:
+                self.conn.close()
+            except OSError:
+                pass
 
 
 class QueryExecutor:
