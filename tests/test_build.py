@@ -100,3 +100,14 @@ def test_query_formats(build_dir, capsys):
 def test_missing_build_is_an_error(tmp_path, capsys):
     assert main(["query", "--build-dir", str(tmp_path / "nothing"), "ASK {}"]) == 2
     assert "sdggraph build" in capsys.readouterr().err
+
+
+def test_the_store_is_reopened_after_a_rebuild(tmp_path):
+    from sdggraph.store import open_store, query
+
+    build(tmp_path / "b")
+    first = open_store(tmp_path / "b")
+    assert open_store(tmp_path / "b") is first
+    build(tmp_path / "b")
+    assert open_store(tmp_path / "b") is not first
+    assert bool(query("ASK { ?s ?p ?o }", tmp_path / "b"))

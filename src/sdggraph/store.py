@@ -25,12 +25,16 @@ def require_build(build_dir: Path | None = None) -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def _open_store(path: str) -> pyoxigraph.Store:
+def _open_store(path: str, identity: tuple[int, int]) -> pyoxigraph.Store:
     return pyoxigraph.Store.read_only(path)
 
 
 def open_store(build_dir: Path | None = None) -> pyoxigraph.Store:
-    return _open_store(str(require_build(build_dir) / STORE_DIR))
+    """The build's store, opened read-only once per build: a rebuild swaps in a new directory
+    (a new inode), which opens the new store instead of reading the removed one."""
+    path = require_build(build_dir) / STORE_DIR
+    status = path.stat()
+    return _open_store(str(path), (status.st_dev, status.st_ino))
 
 
 def rdflib_dataset(build_dir: Path | None = None) -> Dataset:
