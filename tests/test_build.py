@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from sdggraph.build import build
+from sdggraph.compile.build import build
 from sdggraph.cli import main
-from sdggraph.config import DATA_DIR, GRAPH_NAMES, ONTOLOGY_DIR
+from sdggraph.config import GRAPH_NAMES
+from sdggraph.layout import DATA_DIR, ONTOLOGY_DIR
 
 
 def test_build_writes_every_layer_and_the_store(build_dir):
@@ -48,8 +49,8 @@ def data_copy(tmp_path):
 
 
 def run_build(tmp_path, data, ontology, monkeypatch):
-    monkeypatch.setattr("sdggraph.config.DATA_DIR", data)
-    monkeypatch.setattr("sdggraph.config.ONTOLOGY_DIR", ontology)
+    monkeypatch.setattr("sdggraph.layout.DATA_DIR", data)
+    monkeypatch.setattr("sdggraph.layout.ONTOLOGY_DIR", ontology)
     return main(["build", "--out", str(tmp_path / "out")])
 
 
@@ -103,7 +104,7 @@ def test_missing_build_is_an_error(tmp_path, capsys):
 
 
 def test_the_store_is_reopened_after_a_rebuild(tmp_path):
-    from sdggraph.store import open_store, query
+    from sdggraph.store.local import open_store, query
 
     build(tmp_path / "b")
     first = open_store(tmp_path / "b")

@@ -15,7 +15,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from sdggraph.config import DATA_DIR, SG
+from sdggraph.config import SG
+from sdggraph.layout import DATA_DIR
 
 REPORT = "seeds/000_ff39ffe1aa229164.txt"
 BOOKLET = "seeds/004_556fbab56073742f.txt"

@@ -3,7 +3,8 @@
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from sdggraph.config import ONTOLOGY_DIR, SG
+from sdggraph.config import SG
+from sdggraph.layout import ONTOLOGY_DIR
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/sdggraph/ontology")
 

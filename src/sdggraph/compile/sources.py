@@ -13,8 +13,8 @@ import pyoxigraph
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import config
-from .errors import InputFileError
+from .. import config, layout
+from ..errors import InputFileError
 from .tables import compile_tables
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
@@ -28,7 +28,7 @@ class LoadedSource:
 
     def relative(self) -> str:
         try:
-            return str(self.path.relative_to(config.REPO_ROOT))
+            return str(self.path.relative_to(layout.REPO_ROOT))
         except ValueError:
             return str(self.path)
 
@@ -83,8 +83,8 @@ def rebased(graph: Graph) -> Graph:
 
 def input_files(data_dir: Path | None = None, ontology_dir: Path | None = None) -> dict[str, list[Path]]:
     """The files the build reads, by kind. Names starting with '_' or '.' are working files, skipped."""
-    data_dir = data_dir or config.DATA_DIR
-    ontology_dir = ontology_dir or config.ONTOLOGY_DIR
+    data_dir = data_dir or layout.DATA_DIR
+    ontology_dir = ontology_dir or layout.ONTOLOGY_DIR
     def visible(paths, root=data_dir):
         return sorted(p for p in paths
                       if not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts))
