@@ -22,7 +22,7 @@ from sdggraph.store import local as store
 from sdggraph.cli import main
 from sdggraph.query.results import term_text
 
-QUERY_FILES = sorted(layout.QUERIES_DIR.glob("*.rq"))
+QUERY_FILES = sorted(layout.queries_dir().glob("*.rq"))
 NAMES = [path.stem for path in QUERY_FILES]
 KOMMUNE = "https://w3id.org/sdggraph/kommune/3203/"
 STATUS_NB = {"not_measured": "Ikke målt", "not_yet_published": "Tall kommer", "measured": "Målt"}
@@ -31,7 +31,7 @@ NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + name for name in ("decimal", "i
 
 def table(kind: str) -> list[dict]:
     rows = []
-    for path in sorted(layout.DATA_DIR.rglob(f"*.{kind}.csv")):
+    for path in sorted(layout.data_dir().rglob(f"*.{kind}.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             rows.extend(csv.DictReader(handle))
     return rows

@@ -22,7 +22,7 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 def table(kind):
     rows = []
-    for path in sorted(layout.DATA_DIR.rglob(f"*.{kind}.csv")):
+    for path in sorted(layout.data_dir().rglob(f"*.{kind}.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             rows.extend(csv.DictReader(handle))
     return rows

@@ -10,15 +10,42 @@ import os
 from pathlib import Path
 
 from . import config
-from .errors import BuildMissingError
+from .errors import BuildMissingError, InputsMissingError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_DIR.parents[1]
-ONTOLOGY_DIR = REPO_ROOT / "ontology"
-DATA_DIR = REPO_ROOT / "data"
-SHAPES_DIR = REPO_ROOT / "shapes"
-QUERIES_DIR = REPO_ROOT / "queries"
-DEFAULT_BUILD_DIR = REPO_ROOT / "build"
+SOURCE_ROOT = PACKAGE_DIR.parents[1]  # a checkout: src/sdggraph/ sits two levels below it
+BUNDLE_ROOT = PACKAGE_DIR / "bundled"  # a wheel: ontology/ data/ shapes/ queries/ copied in when packaged
+INPUT_DIRS = ("ontology", "data", "shapes", "queries")
+
+
+def input_root() -> Path:
+    """The folder holding ontology/, data/, shapes/ and queries/: the checkout when running from
+    one (edits are seen at once), else the copy bundled in the installed package."""
+    for root in (SOURCE_ROOT, BUNDLE_ROOT):
+        if all((root / name).is_dir() for name in INPUT_DIRS):
+            return root
+    raise InputsMissingError(f"no ontology/, data/, shapes/ and queries/ found; looked in {SOURCE_ROOT} "
+                             f"and {BUNDLE_ROOT} (reinstall sdggraph, or give --data DIR)")
+
+
+def data_dir() -> Path:
+    """Where the facts are: $SDGGRAPH_DATA (`--data DIR`: an edited copy, another municipality's
+    data), else the bundled Asker data."""
+    chosen = os.environ.get("SDGGRAPH_DATA")
+    return Path(chosen) if chosen else input_root() / "data"
+
+
+def ontology_dir() -> Path:
+    return input_root() / "ontology"
+
+
+def shapes_dir() -> Path:
+    return input_root() / "shapes"
+
+
+def queries_dir() -> Path:
+    return input_root() / "queries"
+
 
 # A build directory: per layer sorted N-Triples and Turtle, the dataset as N-Quads (one named
 # graph per layer), the pyoxigraph store the service opens, and the manifest of what was loaded.
@@ -29,7 +56,9 @@ MANIFEST_FILE = "manifest.json"
 
 
 def build_dir() -> Path:
-    return Path(os.environ.get("SDGGRAPH_BUILD_DIR", DEFAULT_BUILD_DIR))
+    """$SDGGRAPH_BUILD_DIR, else ./build where the command runs."""
+    chosen = os.environ.get("SDGGRAPH_BUILD_DIR")
+    return Path(chosen) if chosen else Path.cwd() / "build"
 
 
 def graph_iri(layer: str) -> str:

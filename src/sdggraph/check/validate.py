@@ -134,7 +134,7 @@ def pick_language(literals: Iterable, language: str) -> str | None:
 
 def shape_files(shapes_dir: Path | None = None) -> list[Path]:
     """shapes/*.ttl (not sub-folders: shapes/profiles/ holds export profiles, not checks)."""
-    return sorted((shapes_dir or layout.SHAPES_DIR).glob("*.ttl"))
+    return sorted((shapes_dir or layout.shapes_dir()).glob("*.ttl"))
 
 
 def shapes_graph(shapes_dir: Path | None = None) -> Graph:
@@ -144,7 +144,7 @@ def shapes_graph(shapes_dir: Path | None = None) -> Graph:
     for path in shape_files(shapes_dir):
         graph += parse_rdf_file(path)
     if not len(graph):
-        raise SdggraphError(f"no shapes in {shapes_dir or layout.SHAPES_DIR}")
+        raise SdggraphError(f"no shapes in {shapes_dir or layout.shapes_dir()}")
     return rebased_shapes(graph)
 
 

@@ -23,7 +23,9 @@ def common_options() -> argparse.ArgumentParser:
     """The options every sub-command takes."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--build-dir", type=Path, default=None,
-                        help="the build directory to read or write (default: build/, or $SDGGRAPH_BUILD_DIR)")
+                        help="the build directory to read or write (default: ./build, or $SDGGRAPH_BUILD_DIR)")
+    common.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help="the data folder to build and check (default: the bundled Asker data, or $SDGGRAPH_DATA)")
     return common
 
 
@@ -46,10 +48,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # Remote mode goes through the environment so that store.select (named questions, reports)
-    # sees it wherever it is called; restored afterwards for in-process callers (tests).
+    # Remote mode and --data go through the environment so that every function sees them wherever
+    # it is called (store.select, layout.data_dir); restored afterwards for in-process callers (tests).
     remote = {"SDGGRAPH_SPARQL_ENDPOINT": args.sparql_endpoint,
-              "SDGGRAPH_SPARQL_GRAPHS": " ".join(args.sparql_graph or []) or None}
+              "SDGGRAPH_SPARQL_GRAPHS": " ".join(args.sparql_graph or []) or None,
+              "SDGGRAPH_DATA": str(args.data) if getattr(args, "data", None) else None}
     saved = {name: os.environ.get(name) for name in remote}
     for name, value in remote.items():
         if value:

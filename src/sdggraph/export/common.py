@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
-from .. import config
+from .. import config, layout
 from ..layout import require_build
 from ..store.local import rdflib_dataset
 
@@ -206,14 +206,14 @@ def oxigraph_serialize(data: bytes, source_format: str, target_format: str) -> b
 
 # ---- profile checks ------------------------------------------------------------------------------
 
-def check_profile(data: Graph, shapes_file: Path) -> tuple[list[str], list[str]]:
-    """(violations, warnings) of `data` against a SHACL profile in shapes/profiles/, one line each:
-    focus node, the Norwegian message, the path and the offending value where there is one."""
+def check_profile(data: Graph, shapes_file: str | Path) -> tuple[list[str], list[str]]:
+    """(violations, warnings) of `data` against a SHACL profile (a path relative to shapes/), one line
+    each: focus node, the Norwegian message, the path and the offending value where there is one."""
     import pyshacl
     from rdflib.namespace import SH
 
     from ..compile.sources import parse_rdf_file
-    _, report, _ = pyshacl.validate(data, shacl_graph=parse_rdf_file(Path(shapes_file)), inference="none",
+    _, report, _ = pyshacl.validate(data, shacl_graph=parse_rdf_file(layout.shapes_dir() / shapes_file), inference="none",
                                     allow_warnings=True, advanced=True)
     violations, warnings = set(), set()
     for result in report.subjects(RDF.type, SH.ValidationResult):

@@ -37,7 +37,7 @@ from .common import (
     serialize,
 )
 
-PROFILE_SHAPES = layout.SHAPES_DIR / "profiles" / "dcat-ap-no.ttl"
+PROFILE_SHAPES = "profiles/dcat-ap-no.ttl"  # under shapes/
 DEFAULT_BASE_URL = "http://localhost:8000/"
 IANA = "https://www.iana.org/assignments/media-types/"
 # The licence sdggraph publishes under (the ontology's, CC BY 4.0), as the EU licence IRI DCAT-AP-NO uses.

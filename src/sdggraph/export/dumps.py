@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         ontology += parse_rdf_file(path)
     CONTEXT_FILE.parent.mkdir(parents=True, exist_ok=True)
     CONTEXT_FILE.write_text(context_text(build_context(ontology)), encoding="utf-8")
-    print(f"wrote {Path(CONTEXT_FILE).relative_to(layout.REPO_ROOT)}")
+    print(f"wrote {Path(CONTEXT_FILE).relative_to(layout.SOURCE_ROOT)}")
     return 0
 
 

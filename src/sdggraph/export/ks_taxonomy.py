@@ -51,7 +51,7 @@ from .common import (
     serialize,
 )
 
-PROFILE_SHAPES = layout.SHAPES_DIR / "profiles" / "ks-taxonomy.ttl"
+PROFILE_SHAPES = "profiles/ks-taxonomy.ttl"  # under shapes/
 KS = config.KS
 SDGO = config.SDGO
 

@@ -203,7 +203,7 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def discover(queries_dir: Path | None = None) -> dict[str, NamedQuery]:
     """Every named question, by name; parsed once per state of the directory (edits are picked up)."""
-    directory = Path(queries_dir or layout.QUERIES_DIR)
+    directory = Path(queries_dir or layout.queries_dir())
     signature = tuple((p.name, *_stamp(p)) for p in sorted(directory.glob("*.rq")))
     return _discover(str(directory), signature)
 
