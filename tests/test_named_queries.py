@@ -395,7 +395,7 @@ def test_cli_check_fails_listing_the_rows(build_dir, tmp_path, monkeypatch, caps
         "# question-nb: Alltid rader?\n# question-en: Always rows?\n"
         "PREFIX sg: <https://w3id.org/sdggraph/ontology#>\n"
         "SELECT ?area WHERE { ?area a sg:FocusArea } ORDER BY ?area LIMIT 2\n", encoding="utf-8")
-    monkeypatch.setattr(layout, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(layout, "queries_dir", lambda: tmp_path)
     assert main(["check", "--build-dir", str(build_dir)]) == 1
     err = capsys.readouterr().err
     assert "always-violation — 2 rows" in err and KOMMUNE + "focus-area/" in err
