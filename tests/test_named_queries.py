@@ -180,7 +180,13 @@ def expect_indikatorer_for_samfunnsfloke(header, rows):
         assert r["subgoal"].startswith(KOMMUNE + "sub-goal/") and r["focusAreaLabel"]
 
 
+def expect_revisjoner(header, rows):
+    # The shipped data has one edition, so nothing is revised (tests/test_editions.py has a 2025 edition).
+    assert rows == [] and {"oldValue", "newValue", "oldEdition", "newEdition", "year", "id"} <= set(header)
+
+
 EXPECTATIONS = {
+    "revisjoner": expect_revisjoner,
     "delmal-uten-indikator": expect_delmal_uten_indikator,
     "indikatorer-uten-tall": expect_indikatorer_uten_tall,
     "indikator-tidsserie": expect_indikator_tidsserie,
