@@ -82,6 +82,13 @@ def test_time_series_shows_the_new_year_and_the_edition(edition_build):
         ["2022", "2023", "2024", "2025"]
 
 
+def test_missing_figures_leave_out_retired_and_not_yet_introduced_indicators(edition_build):
+    ids_2025 = {r["id"] for r in records("indikatorer-uten-tall", {"year": "2025"}, edition_build)}
+    assert "INN-09" not in ids_2025 and "SAM-05" in ids_2025
+    ids_2021 = {r["id"] for r in records("indikatorer-uten-tall", {"year": "2021"}, edition_build)}
+    assert "OKO-05" not in ids_2021 and "INN-09" not in ids_2021  # INN-09 was measured in 2021
+
+
 def test_revisjoner_lists_exactly_the_revision_and_the_filled_in_figures(edition_build):
     got = records("revisjoner", {}, edition_build)
     assert [(r["id"], r["year"], r["oldStatusLabel"], r["oldValue"], r["newStatusLabel"], r["newValue"]) for r in got] == [
