@@ -199,3 +199,14 @@ def test_a_new_year_without_its_edition_is_refused(tmp_path):
     with pytest.raises(InputFileError) as error:
         load_sources(data)
     assert "year 2025 is not a reporting year of edition ar2024" in str(error.value)
+
+
+def test_an_empty_edition_is_refused_once_there_are_two(tmp_path):
+    from sdggraph.compile.sources import load_sources
+
+    data = overlay(tmp_path)
+    path = data / "indicators/90-edition-2025.observations.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",ar2025\n", ",\n", 1), encoding="utf-8")
+    with pytest.raises(InputFileError) as error:
+        load_sources(data)
+    assert "column 'edition' is empty and data/ declares 2 editions (ar2024, ar2025)" in str(error.value)

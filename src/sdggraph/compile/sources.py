@@ -110,11 +110,9 @@ def load_sources(data_dir: Path | None = None, ontology_dir: Path | None = None,
             where = ontology_dir or layout.ontology_dir() if kind == "ontology" else data_dir or layout.data_dir()
             raise InputsMissingError(f"no {kind} files found in {where}: nothing to build")
     loaded = [LoadedSource(p, "asserted", parse_rdf_file(p)) for p in files["ontology"] + files["data"]]
-    data_graph = Graph()
-    for source in loaded:
-        data_graph += source.graph
     # the tables need the report editions the Turtle declares (which row is the current value)
-    loaded += [LoadedSource(p, "asserted", g) for p, g in compile_tables(files["tables"], report_editions(data_graph))]
+    editions = report_editions((source.path, source.graph) for source in loaded)
+    loaded += [LoadedSource(p, "asserted", g) for p, g in compile_tables(files["tables"], editions)]
     loaded += [LoadedSource(p, "reference", parse_rdf_file(p)) for p in files["reference"]]
     for path in extra_files or []:
         path = Path(path)

@@ -189,23 +189,30 @@ class Edition:
     reporting_years: frozenset[str]
 
 
-def report_editions(graph: Graph) -> dict[str, Edition]:
-    """The editions declared in the Turtle data, by id (the last part of edition:ar2024)."""
+def report_editions(sources: Iterable[tuple[Path, Graph]]) -> dict[str, Edition]:
+    """The editions the Turtle data declares, by id (the last part of edition:ar2024)."""
     prefix = resource("edition", "")
+    graph, declared_in = Graph(), {}
+    for path, part in sources:
+        graph += part
+        for iri in part.subjects(RDF.type, SG.ReportEdition):
+            declared_in.setdefault(iri, path)
     editions = {}
-    for iri in sorted(set(graph.subjects(RDF.type, SG.ReportEdition))):
+    for iri in sorted(declared_in):
         if not str(iri).startswith(prefix):
             continue
         report_years = sorted(str(y) for y in graph.objects(iri, SG.reportYear))
         if len(report_years) != 1:
-            raise InputFileError(Path("data"), None, f"edition {iri} needs exactly one sg:reportYear, has {len(report_years)}")
-        editions[str(iri)[len(prefix):]] = Edition(str(iri)[len(prefix):], iri, report_years[0],
-                                                 frozenset(str(y) for y in graph.objects(iri, SG.reportingYear)))
+            raise InputFileError(declared_in[iri], None,
+                                 f"edition {iri} needs exactly one sg:reportYear, has {len(report_years)}")
+        ident = str(iri)[len(prefix):]
+        editions[ident] = Edition(ident, iri, report_years[0], frozenset(str(y) for y in graph.objects(iri, SG.reportingYear)))
     by_year: dict[str, str] = {}
     for edition in editions.values():
         if edition.report_year in by_year:
-            raise InputFileError(Path("data"), None, f"editions {by_year[edition.report_year]} and {edition.ident} "
-                                 f"both have sg:reportYear {edition.report_year}; editions are ordered by it")
+            raise InputFileError(declared_in[edition.iri], None,
+                                 f"editions {by_year[edition.report_year]} and {edition.ident} both have "
+                                 f"sg:reportYear {edition.report_year}; editions are ordered by it")
         by_year[edition.report_year] = edition.ident
     return editions
 
