@@ -16,7 +16,7 @@ from sdggraph.export import run_export
 from sdggraph.export.tables import INDICATOR_COLUMNS, JOIN
 
 SG = "https://w3id.org/sdggraph/ontology#"
-OBSERVATION_HEADER = "satsingsomrade,hovedmal,delmal,indicator_id,indicator_label,unit,threshold,year,value,status"
+OBSERVATION_HEADER = "satsingsomrade,hovedmal,delmal,indicator_id,indicator_label,unit,threshold,year,value,status,edition"
 STATUS = {URIRef(SG + "Measured"): "measured", URIRef(SG + "NotMeasured"): "not_measured",
           URIRef(SG + "NotYetPublished"): "not_yet_published"}
 

@@ -83,7 +83,8 @@ def expect_indikatorer_uten_tall(header, rows):
 
 def expect_indikator_tidsserie(header, rows):
     got = records(header, rows)
-    assert [r["year"] for r in got] == ["2021", "2022", "2023", "2024"]
+    assert [r["year"] for r in got] == sorted(row["year"] for row in table("observations") if row["indicator_id"] == "OKO-01")
+    assert {r["editionLabel"] for r in got} == {"Årsrapport 2024"} and {r["revised"] for r in got} == {"false"}
     assert [Decimal(r["value"]) for r in got] == [Decimal("18.0"), Decimal("14.8"), Decimal("13.9"), Decimal("14.3")]
     assert [r["printed"] for r in got] == ["18,0 %", "14,8 %", "13,9 %", "14,3 %"]
     assert {r["statusLabel"] for r in got} == {"Målt"}
@@ -170,14 +171,22 @@ def expect_indikatorer_for_samfunnsfloke(header, rows):
     # The report: 21 % of the 100 indicators address ungt utenforskap.
     assert len(got) == challenge_counts()["ungt-utenforskap"] == 21
     assert {r["challenge"] for r in got} == {KOMMUNE + "challenge/ungt-utenforskap"}
-    status_2024 = {row["indicator_id"]: STATUS_NB[row["status"]] for row in table("observations") if row["year"] == "2024"}
+    latest = max(row["year"] for row in table("observations"))
+    status_latest = {row["indicator_id"]: STATUS_NB[row["status"]] for row in table("observations") if row["year"] == latest}
     for r in got:
-        assert r["status2024"] == status_2024[r["id"]]
-        assert bool(r["value2024"]) == (r["status2024"] == "Målt")
+        assert r["latestYear"] == latest
+        assert r["latestStatus"] == status_latest[r["id"]]
+        assert bool(r["latestValue"]) == (r["latestStatus"] == "Målt")
         assert r["subgoal"].startswith(KOMMUNE + "sub-goal/") and r["focusAreaLabel"]
 
 
+def expect_revisjoner(header, rows):
+    # The shipped data has one edition, so nothing is revised (tests/test_editions.py has a 2025 edition).
+    assert rows == [] and {"oldValue", "newValue", "oldEdition", "newEdition", "year", "id"} <= set(header)
+
+
 EXPECTATIONS = {
+    "revisjoner": expect_revisjoner,
     "delmal-uten-indikator": expect_delmal_uten_indikator,
     "indikatorer-uten-tall": expect_indikatorer_uten_tall,
     "indikator-tidsserie": expect_indikator_tidsserie,
@@ -341,6 +350,7 @@ k:obs-1 a sg:IndicatorObservation ; sg:ofIndicator k:ind-A ; sg:year "2021"^^xsd
 k:obs-2 a sg:IndicatorObservation ; sg:ofIndicator k:ind-A ; sg:year "2021"^^xsd:gYear ; sg:value 3.0 ;
     sg:observationStatus sg:NotMeasured .
 k:obs-3 a sg:IndicatorObservation ; sg:ofIndicator k:ind-A ; sg:year "2022"^^xsd:gYear .
+k:edition-A a sg:ReportEdition ; sg:reportYear "2022"^^xsd:gYear ; sg:reportingYear "2021"^^xsd:gYear , "2022"^^xsd:gYear .
 k:link-1 a sg:FnLink ; sg:fnTarget sdg:13.99 .
 k:link-2 a sg:FnLink ; sg:fnGoal sdg:18 .
 k:link-3 a sg:FnLink .
@@ -349,7 +359,7 @@ k:plan-X a sg:ThematicPlan .
 CAUGHT = {  # each check, and a resource it must report in BROKEN
     "observation-without-status-violation": "obs-3",
     "measured-observation-without-value-violation": "obs-1",
-    "indicator-without-four-years-violation": "ind-X",
+    "observation-missing-for-reporting-year-violation": "ind-X",
     "duplicate-observation-violation": "ind-A",
     "delmal-without-hovedmal-violation": "sub-X",
     "hovedmal-without-satsingsomrade-violation": "main-X",
@@ -423,7 +433,7 @@ def test_http_lists_the_questions(client):
     assert (year["name"], year["default"], year["type"]) == ("year", "2024", "xsd:gYear")
     assert listed["indikatorer-for-samfunnsfloke"]["params"][0]["choices"] == [
         "ungt-utenforskap", "demografiutfordringer", "klima-og-natur"]
-    assert listed["indicator-without-four-years-violation"]["check"] is True
+    assert listed["observation-missing-for-reporting-year-violation"]["check"] is True
     html = client.get("/queries", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert html.headers["content-type"].startswith("text/html")
     assert "Hvilke delmål har ingen indikator, og hvorfor?" in html.text and 'href="/queries/' in html.text

@@ -46,7 +46,10 @@ EXPECTED = {
     "IndicatorHasNbLabel": [(k("indicator", "TST-01"), SKOS.prefLabel, V)],
     "NoResourceHasTwoNbLabels": [(k("sub-goal", "TST-1"), SKOS.prefLabel, V)],
     "IndicatorHasUnit": [(k("indicator", "TST-01"), SG.unit, V)],
-    "IndicatorOneObservationPerYear": [(k("indicator", "TST-02"), SG.hasObservation, V)] * 2,
+    "IndicatorOneObservationPerYear": [(k("indicator", "TST-02"), SG.hasObservation, V)],
+    "IndicatorObservedInEveryReportingYear": [(k("indicator", "TST-01"), SG.hasObservation, V),
+                                              (k("indicator", "TST-02"), SG.hasObservation, V),
+                                              (k("indicator", "TST-03"), SG.hasObservation, V)],
     "ObservationOfOneIndicator": [(k("observation", "TST-01-2021"), SG.ofIndicator, V)],
     "ObservationHasOneYear": [(k("observation", "TST-01-2021"), SG.year, V),
                               (k("observation", "TST-01-2022"), SG.year, V)],
@@ -82,8 +85,9 @@ EXPECTED = {
 
 # Values the SPARQL shapes report (sh:value), where the value says what is wrong.
 EXPECTED_VALUES = {
-    "IndicatorOneObservationPerYear": {Literal("2021", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear")),
-                                       Literal("2022", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))},
+    "IndicatorOneObservationPerYear": {Literal("2021", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))},
+    "IndicatorObservedInEveryReportingYear": {Literal("2022", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear")),
+                                              Literal("2023", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))},
     "IndicatorWithoutLatestFigure": {SG.NotMeasured, SG.NotYetPublished, k("indicator", "TST-04")},
     "SubGoalWithoutIndicatorExplained": {SG.IndicatorUnderDevelopment},
     "ChallengeWithoutIndicatorsInFocusArea": {k("focus-area", "TST")},

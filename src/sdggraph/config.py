@@ -62,6 +62,7 @@ PREFIXES = {
     "fnlink": resource("fn-link", ""),
     "datasource": resource("data-source", ""),
     "unit": resource("unit", ""),
+    "edition": resource("edition", ""),
     "sdg": str(SDG),
     "sdgo": str(SDGO),
     "skos": str(SKOS),

@@ -15,7 +15,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .. import config, layout
 from ..errors import InputFileError, InputsMissingError
-from .tables import compile_tables
+from .tables import compile_tables, report_editions
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 
@@ -110,7 +110,9 @@ def load_sources(data_dir: Path | None = None, ontology_dir: Path | None = None,
             where = ontology_dir or layout.ontology_dir() if kind == "ontology" else data_dir or layout.data_dir()
             raise InputsMissingError(f"no {kind} files found in {where}: nothing to build")
     loaded = [LoadedSource(p, "asserted", parse_rdf_file(p)) for p in files["ontology"] + files["data"]]
-    loaded += [LoadedSource(p, "asserted", g) for p, g in compile_tables(files["tables"])]
+    # the tables need the report editions the Turtle declares (which row is the current value)
+    editions = report_editions((source.path, source.graph) for source in loaded)
+    loaded += [LoadedSource(p, "asserted", g) for p, g in compile_tables(files["tables"], editions)]
     loaded += [LoadedSource(p, "reference", parse_rdf_file(p)) for p in files["reference"]]
     for path in extra_files or []:
         path = Path(path)

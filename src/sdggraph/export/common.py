@@ -345,6 +345,7 @@ class Observation:
     status: URIRef
     status_code: str  # measured | not_measured | not_yet_published
     printed: str
+    edition: str = ""  # nb label of the report edition that printed it (the latest that did)
 
 
 @dataclass
@@ -376,6 +377,31 @@ class Indicator:
 
 
 
+@dataclass
+class Edition:
+    iri: URIRef
+    label_nb: str
+    label_en: str
+    report_year: str
+    reporting_years: list[str]
+
+
+def editions(graph: Graph) -> list[Edition]:
+    """The report editions, oldest first (by sg:reportYear)."""
+    sg = Ns.sg()
+    found = [Edition(iri, label(graph, iri, "nb"), label(graph, iri, "en"), str(one(graph, iri, sg.reportYear) or ""),
+                     sorted(str(y) for y in graph.objects(iri, sg.reportingYear)))
+             for iri in set(graph.subjects(RDF.type, sg.ReportEdition))]
+    return sorted(found, key=lambda e: (e.report_year, str(e.iri)))
+
+
+def year_span(graph: Graph) -> str:
+    """The years the observations cover, as "2021–2024" (from the data; empty when there are none)."""
+    years = sorted({int(str(y)[:4]) for obs in graph.subjects(RDF.type, Ns.sg().IndicatorObservation)
+                    for y in graph.objects(obs, Ns.sg().year)})
+    return f"{years[0]}–{years[-1]}" if years else ""
+
+
 def _number(iri) -> tuple:
     """Sort key for FN goals/targets: numeric parts as numbers (3.10 after 3.9)."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -403,7 +429,8 @@ def indicators(graph: Graph) -> list[Indicator]:
                 iri=obs, year=int(str(year)[:4]) if year is not None else 0,
                 value=one(graph, obs, sg.value), status=status,
                 status_code=status_codes.get(status, ""),
-                printed=str(one(graph, obs, sg.printedValue) or "")))
+                printed=str(one(graph, obs, sg.printedValue) or ""),
+                edition=label(graph, one(graph, obs, sg.publishedIn), "nb") if one(graph, obs, sg.publishedIn) else ""))
         observations.sort(key=lambda o: (o.year, str(o.iri)))
         records.append(Indicator(
             iri=iri, ident=ident,

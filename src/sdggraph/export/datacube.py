@@ -42,18 +42,20 @@ from .. import config
 from ..compile.tables import OBSERVATIONS_DATASET
 from . import ExportResult
 from .common import (
+    Ns,
     SDMX_ATTRIBUTE,
     SDMX_CODE,
     SDMX_CONCEPT,
     SDMX_DIMENSION,
     SDMX_MEASURE,
-    Ns,
     data_date,
+    editions,
     indicators,
     load,
     municipality,
     rebased,
     serialize,
+    year_span,
 )
 from .ks_taxonomy import scheme_iri
 
@@ -86,15 +88,18 @@ def cube_graph(graph: Graph) -> Graph:
 
     out.add((dataset, RDF.type, QB.DataSet))
     out.add((dataset, QB.structure, dsd))
-    out.add((dataset, DCTERMS.title, Literal("Asker kommunes indikatorer for bærekraftsmålene 2021–2024", lang="nb")))
-    out.add((dataset, DCTERMS.title, Literal("Asker kommune's indicators for the Sustainable Development Goals 2021–2024", lang="en")))
-    out.add((dataset, RDFS.label, Literal("Asker kommunes indikatorer for bærekraftsmålene 2021–2024", lang="nb")))
+    span, latest = year_span(graph), (editions(graph) or [None])[-1]
+    count = len(set(graph.subjects(RDF.type, Ns.sg().Indicator)))
+    title_nb = f"Asker kommunes indikatorer for bærekraftsmålene {span}".rstrip()
+    out.add((dataset, DCTERMS.title, Literal(title_nb, lang="nb")))
+    out.add((dataset, DCTERMS.title, Literal(f"Asker kommune's indicators for the Sustainable Development Goals {span}".rstrip(), lang="en")))
+    out.add((dataset, RDFS.label, Literal(title_nb, lang="nb")))
     out.add((dataset, DCTERMS.description, Literal(
-        "Årlige verdier for de 100 indikatorene i Asker kommunes årsrapport 2024, med status «Ikke målt» "
-        "eller «Tall kommer» der det ikke finnes et tall.", lang="nb")))
+        f"Årlige verdier for de {count} indikatorene i Asker kommunes {latest.label_nb if latest else 'årsrapporter'} "
+        "og tidligere utgaver, med status «Ikke målt» eller «Tall kommer» der det ikke finnes et tall.", lang="nb")))
     out.add((dataset, DCTERMS.description, Literal(
-        "Yearly values of the 100 indicators of Asker kommune's annual report 2024, with the status "
-        "'not measured' or 'figures to come' where there is no figure.", lang="en")))
+        f"Yearly values of the {count} indicators of Asker kommune's {latest.label_en if latest else 'annual reports'} "
+        "and earlier editions, with the status 'not measured' or 'figures to come' where there is no figure.", lang="en")))
     out.add((dataset, DCTERMS.publisher, municipality()))
     out.add((dataset, DCTERMS.modified, Literal(date.isoformat(), datatype=XSD.date)))
 

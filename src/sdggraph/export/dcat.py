@@ -26,15 +26,18 @@ from .common import (
     EU_FILE_TYPE,
     EU_LICENCE,
     EU_THEME,
+    Ns,
     VCARD,
     check_profile,
     data_date,
+    editions,
     indicators,
     label,
     load,
     municipality,
     resource,
     serialize,
+    year_span,
 )
 
 PROFILE_SHAPES = "profiles/dcat-ap-no.ttl"  # under shapes/
@@ -118,14 +121,16 @@ def dcat_graph(graph: Graph, base_url: str | None = None) -> Graph:
     out.add((catalog, FOAF.homepage, URIRef(base)))
 
     out.add((dataset, RDF.type, DCAT.Dataset))
+    span, latest = year_span(graph), (editions(graph) or [None])[-1]
+    count = len(set(graph.subjects(RDF.type, Ns.sg().Indicator)))
     describe(dataset, "Asker kommunes styring etter FNs bærekraftsmål",
              "Asker kommune's steering by the UN Sustainable Development Goals",
-             "Kommuneplanens satsingsområder, hovedmål og delmål med kobling til FNs mål og delmål, de 100 "
-             "indikatorene i årsrapporten 2024 med verdier 2021–2024, temaplaner og organisasjon, med kilde "
-             "for hvert faktum.",
+             "Kommuneplanens satsingsområder, hovedmål og delmål med kobling til FNs mål og delmål, de "
+             f"{count} indikatorene i {latest.label_nb if latest else 'årsrapportene'} og tidligere utgaver med verdier "
+             f"{span}, temaplaner og organisasjon, med kilde for hvert faktum.",
              "The master plan's focus areas, main goals and sub-goals linked to the UN goals and targets, the "
-             "100 indicators of the 2024 annual report with values 2021–2024, thematic plans and organisation, "
-             "with a source for every fact.")
+             f"{count} indicators of the {latest.label_en if latest else 'annual reports'} and earlier editions with values "
+             f"{span}, thematic plans and organisation, with a source for every fact.")
     out.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
     for theme in THEMES:
         out.add((dataset, DCAT.theme, EU_THEME[theme]))

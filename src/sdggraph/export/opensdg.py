@@ -28,11 +28,13 @@ from .common import (
     Ns,
     code_label,
     compact_code,
+    editions,
     indicators,
     label,
     load,
     municipality,
     one,
+    year_span,
 )
 
 GEOGRAPHICAL_COVERAGE = "Asker kommune"
@@ -151,7 +153,7 @@ def data_csv(record: Indicator) -> bytes:
 
 README = """# Asker kommune – indikatorer for bærekraftsmålene (Open SDG)
 
-Eksportert av sdggraph (`sdggraph export opensdg`) fra Asker kommunes årsrapport 2024.
+Eksportert av sdggraph (`sdggraph export opensdg`) fra Asker kommunes {editions}, år {span}.
 
 ## Innhold
 * `data/indicator_<id>.csv` – tall per år i Open SDGs format (`Year,Value`); år uten tall
@@ -184,7 +186,8 @@ def export_opensdg(build_dir=None, **_options) -> ExportResult:
     _, union = load(build_dir)
     records = indicators(union)
     key_of = keys(union, records)
-    files = {"README.md": README.encode("utf-8")}
+    labels = [e.label_nb for e in editions(union)] or ["årsrapporter"]
+    files = {"README.md": README.replace("{editions}", ", ".join(labels)).replace("{span}", year_span(union)).encode("utf-8")}
     for record in records:
         key = key_of[record.iri]
         files[f"data/indicator_{key}.csv"] = data_csv(record)

@@ -2,7 +2,7 @@
 `indicators` (one row per indicator), as CSV (UTF-8, RFC 4180, CRLF line ends) or xlsx.
 
 observations columns, exactly: satsingsomrade, hovedmal, delmal, indicator_id, indicator_label,
-unit, threshold, year, value, status. satsingsområde, hovedmål and delmål are given by their
+unit, threshold, year, value, status, edition. satsingsområde, hovedmål and delmål are given by their
 Norwegian labels (the readable choice: an analyst filters on "God helse", not "HEL"; the delmål id
 is the indicator id's prefix anyway), unit by its Norwegian label, threshold as printed. value has
 '.' as decimal separator and is empty when there is no figure; status is measured, not_measured
@@ -35,7 +35,7 @@ from .common import (
 )
 
 OBSERVATION_COLUMNS = ("satsingsomrade", "hovedmal", "delmal", "indicator_id", "indicator_label", "unit",
-                       "threshold", "year", "value", "status")
+                       "threshold", "year", "value", "status", "edition")
 INDICATOR_COLUMNS = ("indicator_id", "indicator_label", "satsingsomrade", "delmal_id", "delmal", "unit",
                      "threshold", "direction", "samfunnsfloke", "resultatkjede", "age_group", "data_basis",
                      "frequency", "data_source", "fn_goals", "fn_targets", "exact_matches", "close_matches")
@@ -52,7 +52,7 @@ def observation_rows(graph: Graph) -> list[list]:
                   label(graph, record.sub_goal, "nb"), record.ident, record.label_nb,
                   label(graph, record.unit, "nb") if record.unit is not None else "", record.threshold_text]
         for obs in record.observations:
-            rows.append(common + [obs.year, str(obs.value) if obs.value is not None else "", obs.status_code])
+            rows.append(common + [obs.year, str(obs.value) if obs.value is not None else "", obs.status_code, obs.edition])
     return rows
 
 

@@ -251,9 +251,10 @@ def observations() -> dict[str, dict]:
     """Per indicator: label, delmål, unit, direction, threshold and {year: (status, value, printed)}."""
     indicators: dict[str, dict] = {}
     for r in rows(f"""
-        SELECT ?i ?label ?sub ?unitLabel ?direction ?comparator ?thresholdValue ?thresholdText WHERE {{
+        SELECT ?i ?label ?sub ?unitLabel ?direction ?comparator ?thresholdValue ?thresholdText ?retired WHERE {{
             ?i a sg:Indicator .
             {label('?i', 'label')}
+            OPTIONAL {{ ?i sg:retiredIn/sg:reportYear ?retired . }}
             OPTIONAL {{ ?i sg:measures ?sub . }}
             OPTIONAL {{ ?i sg:unit ?unit . {label('?unit', 'unitLabel')} }}
             OPTIONAL {{ ?i sg:desiredDirection ?direction . }}
@@ -263,7 +264,7 @@ def observations() -> dict[str, dict]:
         indicators[short(r["i"])] = {
             "label": r["label"], "subgoal": short(r["sub"]), "unit": r["unitLabel"], "direction": short(r["direction"]),
             "comparator": COMPARATORS.get(short(r["comparator"])), "threshold_value": number(r["thresholdValue"]),
-            "threshold_text": r["thresholdText"], "years": {}}
+            "threshold_text": r["thresholdText"], "retired": r["retired"], "years": {}}
     for r in rows("""
         SELECT ?i ?year ?status ?value ?printed WHERE {
             ?o a sg:IndicatorObservation ; sg:ofIndicator ?i ; sg:year ?year ; sg:observationStatus ?status .
@@ -276,15 +277,30 @@ def observations() -> dict[str, dict]:
     return dict(sorted(indicators.items(), key=lambda item: asker_sort_key(item[0])))
 
 
-def all_years(indicators: dict) -> list[str]:
-    return sorted({year for i in indicators.values() for year in i["years"]})
+def editions() -> list[dict]:
+    """The report editions, oldest first, with their reporting years (the years come from the data)."""
+    found: dict[str, dict] = {}
+    for r in rows(f"""
+        SELECT ?e ?label ?reportYear ?year WHERE {{
+            ?e a sg:ReportEdition ; sg:reportYear ?reportYear ; sg:reportingYear ?year .
+            {label('?e', 'label')}
+        }}"""):
+        edition = found.setdefault(short(r["e"]), {"id": short(r["e"]), "label": r["label"], "report_year": r["reportYear"],
+                                                   "reporting_years": []})
+        edition["reporting_years"] = sorted(set(edition["reporting_years"]) | {r["year"]})
+    return sorted(found.values(), key=lambda e: e["report_year"])
+
+
+def all_years(indicators: dict, report_editions: list[dict] = ()) -> list[str]:
+    return sorted({year for i in indicators.values() for year in i["years"]}
+                  | {year for e in report_editions for year in e["reporting_years"]})
 
 
 def indicators_without_latest(indicators: dict, latest: str, subgoal_area: dict) -> list[dict]:
     records = []
     for ident, i in indicators.items():
         status, _, printed = i["years"].get(latest, ("missing", None, None))
-        if status == "measured":
+        if status == "measured" or (i.get("retired") and i["retired"] <= latest):  # a retired indicator has no latest year
             continue
         measured = [year for year, (s, _, _) in sorted(i["years"].items()) if s == "measured"]
         area = subgoal_area.get(i["subgoal"], {})
@@ -515,7 +531,8 @@ def _coverage_report(say: Callable[[str], None]) -> dict:
     sections["subgoals_without_indicators"] = subgoals_without_indicators(areas)
     say("observasjoner og terskler")
     indicators = observations()
-    years = all_years(indicators)
+    report_editions = editions()
+    years = all_years(indicators, report_editions)
     latest = years[-1] if years else None
     sections["indicators_without_latest"] = indicators_without_latest(indicators, latest, subgoal_area) if latest else []
     sections["threshold_misses"] = threshold_misses(indicators, years, subgoal_area)
@@ -529,6 +546,8 @@ def _coverage_report(say: Callable[[str], None]) -> dict:
         "title": "Dekningsrapport: hull i Asker kommunes styringssystem",
         "title_en": "Coverage-gap report: holes in Asker kommune's steering system",
         "latest_year": latest, "years": years, "indicator_count": len(indicators),
+        "editions": [e["label"] for e in report_editions],
+        "latest_edition": report_editions[-1]["label"] if report_editions else None,
         "subgoal_count": len(subgoal_area), "maingoal_count": len(areas),
         "prioritised_fn_goals": list(PRIORITISED_FN_GOALS),
     }

@@ -418,6 +418,8 @@ def render_html(report: dict) -> str:
               "sdggraphs vurdering, ikke kildens.")
     template = Template(resources.files("sdggraph").joinpath("templates/coverage.html").read_text(encoding="utf-8"))
     return template.substitute(title=escape(meta["title"]), subtitle=escape(meta["title_en"]),
-                               generated=escape(f"Siste rapportår: {latest} · {meta['indicator_count']} indikatorer · "
+                               generated=escape(f"Siste rapportår: {latest}"
+                                                + (f" ({meta['latest_edition']})" if meta.get("latest_edition") else "")
+                                                + f" · {meta['indicator_count']} indikatorer · "
                                                 f"{meta['subgoal_count']} delmål · {meta['maingoal_count']} hovedmål"),
                                body="\n".join(body), footer=footer)
