@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from html import escape
@@ -145,7 +146,11 @@ def graph(build_dir: Path | None = None) -> nx.MultiDiGraph:
     build_dir = require_build(build_dir).resolve()
     manifest = build_dir / MANIFEST_FILE
     stamp = manifest.stat().st_mtime_ns if manifest.exists() else 0
-    return _graph(str(build_dir), stamp)
+    with _GRAPH_LOCK:  # concurrent first requests derive it once, not once each
+        return _graph(str(build_dir), stamp)
+
+
+_GRAPH_LOCK = threading.Lock()
 
 
 class NodeNotFound(SdggraphError):
