@@ -297,7 +297,8 @@ class HttpCaching:
             if not more:
                 full = b"".join(state["chunks"])
                 raw = state["start"]["headers"]
-                kept = [(k, v) for k, v in raw if k not in DROPPED]
+                static = tag.startswith("static-")  # our Cache-Control for package files
+                kept = [(k, v) for k, v in raw if k not in DROPPED and not (static and k == b"cache-control")]
                 entry = _Entry(kept, full)
                 # Not cached if the graph changed while it was made (it may show either state).
                 current = tag.startswith("static-") or self.service.version().tag == tag
