@@ -208,8 +208,8 @@ class HttpCaching:
             version = self.service.version()
             tag, made, control = version.tag, version.made, "no-cache"
         digest = hashlib.sha256()
-        for part in (tag.encode(), path.encode("utf-8", "surrogateescape"), query,
-                     headers.get(b"accept", b""), headers.get(b"host", b"")):
+        for part in (tag.encode(), path.encode("utf-8", "surrogateescape"), query, headers.get(b"accept", b""),
+                     headers.get(b"host", b""), scope.get("scheme", "").encode(), scope.get("root_path", "").encode()):
             digest.update(part)
             digest.update(b"\0")
         return digest.hexdigest()[:32], tag, made, control
