@@ -234,3 +234,23 @@ def test_every_view_follows_an_update(build_dir, tmp_path):
         assert page.status_code == 200 and "Ny indikator" in page.text
         assert _views(client)["void"] == 2
         assert b"NEW-01" in client.get("/export/ntriples").content
+
+
+def test_a_rebuild_switches_every_etag(build_dir, tmp_path):
+    served = _copy(build_dir, tmp_path)
+    with TestClient(create_app(Settings(build_dir=served, workers=1, timeout=30))) as client:
+        urls = ["/export/dcat", "/report/distribution", INDICATOR, "/sparql?query=ASK%7B%7D"]
+        before = {url: client.get(url).headers["etag"] for url in urls}
+        # what build.swap_in does: a new directory (here: a new manifest) replaces the build
+        fresh = tmp_path / "fresh"
+        shutil.copytree(served, fresh, ignore=shutil.ignore_patterns(DERIVED_DIR))
+        manifest = json.loads((fresh / "manifest.json").read_text(encoding="utf-8"))
+        manifest["rebuilt"] = True
+        (fresh / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        served.rename(tmp_path / "old")
+        fresh.rename(served)
+        for url in urls:
+            response = client.get(url, headers={"if-none-match": before[url]})
+            assert response.status_code == 200, url
+            assert response.headers["etag"] != before[url]
+        assert list((served / DERIVED_DIR).glob("*/export-dcat-*")), "derived again, inside the new build"

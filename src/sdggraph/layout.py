@@ -65,6 +65,7 @@ DERIVED_FILES = {
     "distribution": "distribution.{format}",
     "void": "void-{endpoint}.{format}",
     "service-description": "service-description-{endpoint}-{updates}.{format}",
+    "traverse": "traverse-{build}.pickle",  # the networkx graph of query/traverse.py
 }
 
 

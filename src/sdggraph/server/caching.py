@@ -28,6 +28,8 @@ from collections import OrderedDict
 from email.utils import formatdate
 from pathlib import Path
 
+import anyio
+
 try:
     import brotli
 except ImportError:  # optional: gzip only
@@ -35,6 +37,7 @@ except ImportError:  # optional: gzip only
 
 ITEM_LIMIT = 1 << 20  # bytes: larger bodies are streamed, not cached
 MIN_COMPRESS = 1024
+THREAD_COMPRESS = 128 << 10  # bytes: larger bodies are compressed off the event loop
 STATIC_PREFIX = "/web/"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "web"
 COMPRESSIBLE = ("text/", "application/json", "application/sparql-results", "application/ld+json",
@@ -92,12 +95,13 @@ class _Stream:
         return self._end()
 
 
-def etag_matches(header: str | None, key: str) -> bool:
-    """If-None-Match (weak comparison, RFC 9110) against any coding of this representation."""
+def etag_matches(header: str | None, key: str) -> str | None:
+    """The tag of If-None-Match (weak comparison, RFC 9110) naming any coding of this
+    representation, as the client sent it; None when none does."""
     if not header:
-        return False
-    for tag in header.split(","):
-        tag = tag.strip()
+        return None
+    for sent in header.split(","):
+        tag = sent.strip()
         if tag.startswith("W/"):
             tag = tag[2:]
         tag = tag.strip('"')
@@ -105,8 +109,8 @@ def etag_matches(header: str | None, key: str) -> bool:
             if tag.endswith(suffix):
                 tag = tag[:-len(suffix)]
         if tag == key:
-            return True
-    return False
+            return sent.strip()
+    return None
 
 
 def _compressible(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -230,10 +234,10 @@ class HttpCaching:
         def etag(used: str | None) -> tuple[bytes, bytes]:
             return b"etag", (f'"{key}-{used}"' if used else f'"{key}"').encode()
 
-        if etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), key):
-            entry = self.cache.get(tag, key)
-            used = coding if entry is None or entry.compressible else None
-            await send({"type": "http.response.start", "status": 304, "headers": [etag(used), *common]})
+        matched = etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), key)
+        if matched:
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [(b"etag", matched.encode("latin-1")), *common]})
             await send({"type": "http.response.body", "body": b""})
             return
 
@@ -312,7 +316,10 @@ class HttpCaching:
 
     async def _send_entry(self, send, entry: _Entry, coding, head: bool, etag, common):
         before = entry.size
-        body, used = entry.encoded(coding)
+        if coding and coding not in entry.variants and entry.compressible and len(entry.body) > THREAD_COMPRESS:
+            body, used = await anyio.to_thread.run_sync(entry.encoded, coding)  # keep the event loop free
+        else:
+            body, used = entry.encoded(coding)
         if entry.size != before:
             self.cache.grew(entry, before)
         headers = list(entry.headers) + _without_route_overrides(common, entry.headers)
