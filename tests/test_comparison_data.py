@@ -164,7 +164,7 @@ def test_befolkning_chapter_counts():
     assert per_table == {
         "befolkningsutvikling": 44,  # 11 rows × 2021–2024
         "befolkningsvekst": 24,  # 8 areas × 2022–2024
-        "befolkning-tekst": 7,  # three-year growth for 7 areas (prose)
+        "befolkning-tekst": 9,  # three-year growth for 7 areas, ten-year average of detached houses, private-sector share (prose)
         "fullforte-boliger": 22,  # 5 areas × 3 years + 5 averages + 2 averages from the prose
         "boligproduksjon": 9,
         "boligtype-andel": 9,
@@ -174,7 +174,7 @@ def test_befolkning_chapter_counts():
         "dekningsgrad": 15,
         "pendling": 9,
     }
-    assert len([m for m in MEASURES if m[:3] in ("BEF", "BOL", "SYS")]) == 30
+    assert len([m for m in MEASURES if m[:3] in ("BEF", "BOL", "SYS")]) == 32
 
 
 def test_one_observation_per_measure_area_and_year():
