@@ -41,9 +41,10 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sdggraph import config, named_queries  # noqa: E402
-from sdggraph.build import DATASET_FILE, STORE_DIR  # noqa: E402
-from sdggraph.store import require_build  # noqa: E402
+from sdggraph import layout
+from sdggraph.query import named as named_queries  # noqa: E402
+from sdggraph.layout import DATASET_FILE, STORE_DIR  # noqa: E402
+from sdggraph.layout import require_build  # noqa: E402
 
 RESULTS_JSON = "application/sparql-results+json"
 STARTUP_LIMIT_S = 180
@@ -141,7 +142,7 @@ def throughput(ask, query, requests: int, concurrency: int) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build-dir", type=Path, default=config.build_dir())
+    parser.add_argument("--build-dir", type=Path, default=layout.build_dir())
     parser.add_argument("--requests", type=int, default=30, help="sequential requests per question (median)")
     parser.add_argument("--throughput-requests", type=int, default=60, help="requests per question for throughput")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads for throughput")

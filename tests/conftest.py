@@ -31,7 +31,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def build_dir(tmp_path_factory) -> Path:
     """The bundled data built once into a temporary directory; SDGGRAPH_BUILD_DIR points at it."""
-    from sdggraph.build import build
+    from sdggraph.compile.build import build
 
     out = tmp_path_factory.mktemp("sdggraph") / "build"
     build(out)
@@ -60,7 +60,7 @@ def live_service(build_dir):
 @pytest.fixture(scope="session")
 def built_graph(build_dir):
     """The built graph (all layers) as one rdflib Graph."""
-    from sdggraph.store import rdflib_graph
+    from sdggraph.store.local import rdflib_graph
 
     return rdflib_graph(build_dir)
 

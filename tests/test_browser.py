@@ -11,7 +11,7 @@ import csv
 import pytest
 from helpers import luminance_stats
 
-from sdggraph import config
+from sdggraph import layout
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def browser(chromium):
 
 def missing_figures(year: str) -> int:
     count = 0
-    for path in sorted(config.DATA_DIR.rglob("*.observations.csv")):
+    for path in sorted(layout.data_dir().rglob("*.observations.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             count += sum(1 for row in csv.DictReader(handle) if row["year"] == year and row["status"] != "measured")
     return count

@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from sdggraph.build import build
+from sdggraph.compile.build import build
 from sdggraph.cli import main
-from sdggraph.config import DATA_DIR, GRAPH_NAMES, ONTOLOGY_DIR
+from sdggraph.config import GRAPH_NAMES
+from sdggraph.layout import data_dir
 
 
 def test_build_writes_every_layer_and_the_store(build_dir):
@@ -41,27 +42,25 @@ def test_build_prints_what_it_loaded_and_inferred(tmp_path, capsys):
 
 @pytest.fixture
 def data_copy(tmp_path):
-    data, ontology = tmp_path / "data", tmp_path / "ontology"
-    shutil.copytree(DATA_DIR, data)
-    shutil.copytree(ONTOLOGY_DIR, ontology)
-    return data, ontology
+    """An analyst's edited copy of data/, built with --data."""
+    data = tmp_path / "data"
+    shutil.copytree(data_dir(), data)
+    return data
 
 
-def run_build(tmp_path, data, ontology, monkeypatch):
-    monkeypatch.setattr("sdggraph.config.DATA_DIR", data)
-    monkeypatch.setattr("sdggraph.config.ONTOLOGY_DIR", ontology)
-    return main(["build", "--out", str(tmp_path / "out")])
+def run_build(tmp_path, data):
+    return main(["build", "--data", str(data), "--out", str(tmp_path / "out")])
 
 
 def test_broken_turtle_fails_with_file_and_line_and_keeps_the_previous_build(tmp_path, data_copy, monkeypatch, capsys):
-    data, ontology = data_copy
-    assert run_build(tmp_path, data, ontology, monkeypatch) == 0
+    data = data_copy
+    assert run_build(tmp_path, data) == 0
     before = (tmp_path / "out" / "asserted.nt").read_bytes()
     broken = data / "samfunnsfloker.ttl"
     lines = broken.read_text(encoding="utf-8").splitlines()
     lines.append("challenge:x skos:prefLabel .")  # a triple without an object
     broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert run_build(tmp_path, data, ontology, monkeypatch) == 2
+    assert run_build(tmp_path, data) == 2
     err = capsys.readouterr().err
     assert f"samfunnsfloker.ttl:{len(lines)}:" in err
     assert "syntax" in err.lower()
@@ -70,12 +69,12 @@ def test_broken_turtle_fails_with_file_and_line_and_keeps_the_previous_build(tmp
 
 
 def test_broken_csv_row_fails_with_file_and_line(tmp_path, data_copy, monkeypatch, capsys):
-    data, ontology = data_copy
+    data = data_copy
     table = data / "indicators" / "07-okonomi.observations.csv"
     lines = table.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2].replace("measured", "measurd", 1)
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert run_build(tmp_path, data, ontology, monkeypatch) == 2
+    assert run_build(tmp_path, data) == 2
     err = capsys.readouterr().err
     assert "07-okonomi.observations.csv:3" in err and "measurd" in err
 
@@ -103,7 +102,7 @@ def test_missing_build_is_an_error(tmp_path, capsys):
 
 
 def test_the_store_is_reopened_after_a_rebuild(tmp_path):
-    from sdggraph.store import open_store, query
+    from sdggraph.store.local import open_store, query
 
     build(tmp_path / "b")
     first = open_store(tmp_path / "b")

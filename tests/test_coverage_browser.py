@@ -29,8 +29,8 @@ class Resources(HTMLParser):
 
 @pytest.fixture(scope="module")
 def html_file(build_dir, tmp_path_factory):
-    from sdggraph.coverage import coverage_report
-    from sdggraph.coverage_render import render
+    from sdggraph.report.coverage import coverage_report
+    from sdggraph.report.render import render
 
     path = tmp_path_factory.mktemp("coverage") / "dekningsrapport.html"
     path.write_text(render(coverage_report(), "html"), encoding="utf-8")

@@ -23,7 +23,7 @@ SUBGOALS_WITHOUT_INDICATORS = {
 
 @pytest.fixture(scope="module")
 def report(build_dir):
-    from sdggraph.coverage import coverage_report
+    from sdggraph.report.coverage import coverage_report
 
     return coverage_report()
 
@@ -107,7 +107,7 @@ def test_fn_matrix_counts_the_indicators_of_each_goal(report):
 
 def test_distribution_reproduces_the_report(report):
     """The issue-3 check: the classification must give the report's published figures."""
-    from sdggraph.coverage import distribution_mismatches
+    from sdggraph.report.coverage import distribution_mismatches
 
     records = report["sections"]["distribution"]
     assert distribution_mismatches(records) == [], "the graph's classification differs from the report"
@@ -128,7 +128,7 @@ def test_report_distribution_command(build_dir, capsys):
 
 
 def test_report_distribution_fails_on_a_difference(build_dir, capsys, monkeypatch):
-    import sdggraph.coverage as coverage
+    import sdggraph.report.coverage as coverage
 
     real = coverage.distribution()
     changed = [dict(r) for r in real]
@@ -164,7 +164,7 @@ def flatten(value) -> str:
 
 
 def test_json_and_csv_carry_the_same_facts(report):
-    from sdggraph.coverage_render import render
+    from sdggraph.report.render import render
 
     data = json.loads(render(report, "json"))
     table = list(csv.reader(io.StringIO(render(report, "csv"), newline="")))
@@ -183,7 +183,7 @@ def test_json_and_csv_carry_the_same_facts(report):
 
 
 def test_markdown_has_every_section(report):
-    from sdggraph.coverage_render import render
+    from sdggraph.report.render import render
 
     text = render(report, "md")
     for heading in ("# Dekningsrapport", "## FN-mål og Askers hovedmål/delmål", "## Delmål uten indikatorer",

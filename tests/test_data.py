@@ -15,7 +15,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from sdggraph.config import DATA_DIR, SG
+from sdggraph.config import SG
+from sdggraph.layout import data_dir
 
 REPORT = "seeds/000_ff39ffe1aa229164.txt"
 BOOKLET = "seeds/004_556fbab56073742f.txt"
@@ -25,7 +26,7 @@ KOMMUNE = "https://w3id.org/sdggraph/kommune/3203/"
 
 def rows(kind: str) -> list[dict]:
     out = []
-    for path in sorted(DATA_DIR.rglob(f"*.{kind}.csv")):
+    for path in sorted(data_dir().rglob(f"*.{kind}.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             out.extend(csv.DictReader(handle))
     return out

@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from sdggraph import cli
-from sdggraph.build import LAYERS, graph_iri
+from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.export import FORMATS, run_export
 
 SG = "https://w3id.org/sdggraph/ontology#"
@@ -55,7 +55,7 @@ def counts(graph: Graph) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def layers(build_dir):
-    from sdggraph.store import rdflib_dataset
+    from sdggraph.store.local import rdflib_dataset
     dataset = rdflib_dataset(build_dir)
     return {layer: dataset.graph(URIRef(graph_iri(layer))) for layer in LAYERS}
 
@@ -109,7 +109,7 @@ def test_jsonld_uses_the_published_context(build_dir):
 
 def test_context_file_is_in_sync_with_the_ontology():
     from sdggraph.export.dumps import CONTEXT_FILE, build_context, context_text
-    from sdggraph.sources import input_files, parse_rdf_file
+    from sdggraph.compile.sources import input_files, parse_rdf_file
     ontology = Graph()
     for path in input_files()["ontology"]:
         ontology += parse_rdf_file(path)

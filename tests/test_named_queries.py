@@ -16,11 +16,13 @@ import pyoxigraph
 import pytest
 from rdflib import Literal as RdfLiteral, URIRef
 
-from sdggraph import config, named_queries, store
+from sdggraph import layout
+from sdggraph.query import named as named_queries
+from sdggraph.store import local as store
 from sdggraph.cli import main
-from sdggraph.results import term_text
+from sdggraph.query.results import term_text
 
-QUERY_FILES = sorted(config.QUERIES_DIR.glob("*.rq"))
+QUERY_FILES = sorted(layout.queries_dir().glob("*.rq"))
 NAMES = [path.stem for path in QUERY_FILES]
 KOMMUNE = "https://w3id.org/sdggraph/kommune/3203/"
 STATUS_NB = {"not_measured": "Ikke målt", "not_yet_published": "Tall kommer", "measured": "Målt"}
@@ -29,7 +31,7 @@ NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + name for name in ("decimal", "i
 
 def table(kind: str) -> list[dict]:
     rows = []
-    for path in sorted(config.DATA_DIR.rglob(f"*.{kind}.csv")):
+    for path in sorted(layout.data_dir().rglob(f"*.{kind}.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             rows.extend(csv.DictReader(handle))
     return rows
@@ -393,7 +395,7 @@ def test_cli_check_fails_listing_the_rows(build_dir, tmp_path, monkeypatch, caps
         "# question-nb: Alltid rader?\n# question-en: Always rows?\n"
         "PREFIX sg: <https://w3id.org/sdggraph/ontology#>\n"
         "SELECT ?area WHERE { ?area a sg:FocusArea } ORDER BY ?area LIMIT 2\n", encoding="utf-8")
-    monkeypatch.setattr(config, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(layout, "QUERIES_DIR", tmp_path)
     assert main(["check", "--build-dir", str(build_dir)]) == 1
     err = capsys.readouterr().err
     assert "always-violation — 2 rows" in err and KOMMUNE + "focus-area/" in err

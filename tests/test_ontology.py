@@ -3,13 +3,14 @@
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from sdggraph.config import ONTOLOGY_DIR, SG
+from sdggraph.config import SG
+from sdggraph.layout import ontology_dir
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/sdggraph/ontology")
 
 
 def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_DIR / "sdggraph.ttl")
+    return Graph().parse(ontology_dir() / "sdggraph.ttl")
 
 
 def own_terms(graph: Graph, kinds):

@@ -13,17 +13,17 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from sdggraph import cli
-from sdggraph.build import LAYERS, graph_iri
+from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.errors import SdggraphError
-from sdggraph.push import push
-from sdggraph.store import open_store, query as local_query
+from sdggraph.store.push import push
+from sdggraph.store.local import open_store, query as local_query
 
 PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 SECRET = "pa55-w0rd-never-printed"
 
 
 def server_select(server, sparql) -> list[dict]:
-    """Query the server directly (plain HTTP, not sdggraph.remote): JSON bindings as dicts of values."""
+    """Query the server directly (plain HTTP, not sdggraph.store.remote): JSON bindings as dicts of values."""
     response = httpx.post(server.query_url, data={"query": sparql},
                           headers={"Accept": "application/sparql-results+json"}, timeout=30)
     response.raise_for_status()
@@ -206,9 +206,9 @@ def test_cli_takes_the_token_from_the_environment(monkeypatch, build_dir, capsys
 
     def fake_push(endpoint, **options):
         seen.update(options)
-        from sdggraph.push import PushReport
+        from sdggraph.store.push import PushReport
         return PushReport(endpoint)
-    monkeypatch.setattr("sdggraph.push.push", fake_push)
+    monkeypatch.setattr("sdggraph.store.push.push", fake_push)
     monkeypatch.setenv("SDGGRAPH_PUSH_TOKEN", SECRET)
     assert cli.main(["push", "--endpoint", "https://store.example.org/store"]) == 0
     assert seen["token"] == SECRET and seen["auth"] is None

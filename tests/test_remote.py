@@ -11,11 +11,11 @@ import pytest
 from rdflib import Literal as RdfLiteral, URIRef
 
 from sdggraph import cli, config
-from sdggraph.build import LAYERS, graph_iri
+from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.errors import SdggraphError
-from sdggraph.push import push
-from sdggraph.remote import inject_values, remote_query, remote_select, sparql_term, string_term
-from sdggraph.store import select
+from sdggraph.store.push import push
+from sdggraph.store.remote import inject_values, remote_query, remote_select, sparql_term, string_term
+from sdggraph.store.local import select
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SG = str(config.SG)
@@ -173,16 +173,14 @@ def test_a_typed_year_binding_matches_as_locally(remote, build_dir):
 
 
 def _named_questions():
-    try:
-        from sdggraph import named_queries
-    except ModuleNotFoundError:
-        return []
-    return sorted(named_queries.discover())
+    from sdggraph.query import named
+
+    return sorted(named.discover())
 
 
 @pytest.mark.parametrize("name", _named_questions())
 def test_every_named_question_gives_the_same_rows_remotely(remote, build_dir, name):
-    from sdggraph import named_queries
+    from sdggraph.query import named as named_queries
 
     local_header, local_rows = named_queries.run(name, {}, build_dir)
     remote_header, remote_rows = cli_remote(remote.query_url, lambda: named_queries.run(name, {}, build_dir))
@@ -212,7 +210,7 @@ def cli_remote(endpoint, call, graphs=None):
 
 
 def test_coverage_report_gives_the_same_facts_remotely(remote, build_dir):
-    coverage = pytest.importorskip("sdggraph.coverage")
+    coverage = pytest.importorskip("sdggraph.report.coverage")
     local = coverage.coverage_report()
     remote_report = cli_remote(remote.query_url, coverage.coverage_report)
     assert local["meta"]["indicator_count"] > 0

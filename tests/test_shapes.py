@@ -2,7 +2,7 @@
 
 The fixtures (tests/fixtures/shapes/<Shape>.conforming.ttl / .nonconforming.ttl) are small Turtle
 data files in the manner of pySHACL's DASH tests. They are validated with every shape, after
-OWL-RL inference, with the ontology passed as ont_graph (sdggraph.validate.validate_graph); the
+OWL-RL inference, with the ontology passed as ont_graph (sdggraph.check.validate.validate_graph); the
 test looks at the results of the shape under test and asserts the exact sh:sourceShape,
 sh:focusNode, sh:resultPath and sh:resultSeverity in the raw pySHACL report graph.
 """
@@ -16,7 +16,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, SKOS
 
-from sdggraph.validate import HINT, SHAPE, validate_graph
+from sdggraph.check.validate import HINT, SHAPE, validate_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 SHAPES_DIR = Path(__file__).resolve().parents[1] / "shapes"
@@ -98,8 +98,8 @@ HELPER_SHAPES = {"UnGoal", "UnTarget"}
 
 @pytest.fixture(scope="module")
 def shapes_and_ontology():
-    from sdggraph.sources import ontology_graph
-    from sdggraph.validate import shapes_graph
+    from sdggraph.compile.sources import ontology_graph
+    from sdggraph.check.validate import shapes_graph
 
     return shapes_graph(), ontology_graph()
 
@@ -171,7 +171,7 @@ def test_every_shape_has_fixtures_and_expectations(shapes_and_ontology):
 
 def test_shapes_are_described(shapes_and_ontology):
     """Stable IRIs with nb/en names; severity by file: integrity = Violation, coverage = Warning/Info."""
-    from sdggraph.validate import pick_language
+    from sdggraph.check.validate import pick_language
 
     shapes, _ = shapes_and_ontology
     files = {name: Graph().parse(SHAPES_DIR / f"{name}.ttl") for name in ("integrity", "coverage")}

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sdggraph import config, traverse
+from sdggraph import layout
+from sdggraph.query import traverse
 from sdggraph.cli import main
 from sdggraph.errors import SdggraphError
 
@@ -21,7 +22,7 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 def table(kind):
     rows = []
-    for path in sorted(config.DATA_DIR.rglob(f"*.{kind}.csv")):
+    for path in sorted(layout.data_dir().rglob(f"*.{kind}.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             rows.extend(csv.DictReader(handle))
     return rows

@@ -9,7 +9,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SH, SKOS
 
 from sdggraph.cli import main
-from sdggraph.validate import SHAPE
+from sdggraph.check.validate import SHAPE
 
 BROKEN_EDIT = """\
 @prefix sg: <https://w3id.org/sdggraph/ontology#> .
@@ -49,7 +49,7 @@ plan:testplan a sg:ThematicPlan ;
 @pytest.fixture(scope="module")
 def shipped(build_dir):
     """The shipped data's validation, once for the module."""
-    from sdggraph.validate import validate
+    from sdggraph.check.validate import validate
 
     return validate()
 
@@ -79,7 +79,7 @@ def test_shipped_data_coverage_findings(shipped):
 
 
 def test_text_output_groups_by_focus_node(shipped):
-    from sdggraph.validate import format_text
+    from sdggraph.check.validate import format_text
 
     text = format_text(shipped)
     block = text.split("\nsubgoal:MED-4  «", 1)[1].split("\n\n", 1)[0]
@@ -144,7 +144,7 @@ def test_csv_outside_data_is_an_error(build_dir, tmp_path, capsys):
 
 def test_edited_data_file_replaces_its_built_version(build_dir, repo_root):
     """An edited data/ file is read as it is now, not added on top of the version in build/."""
-    from sdggraph.validate import data_graph
+    from sdggraph.check.validate import data_graph
 
     graph, needs_inference = data_graph([repo_root / "data" / "kommuneplan" / "kommuneplan.ttl"])
     assert needs_inference

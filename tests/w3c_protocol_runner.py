@@ -162,7 +162,7 @@ def make_test_build(directory: Path, graphs: dict[str, Path | None]) -> Path:
     """A build directory (store, dataset.nq, manifest.json) whose named graphs are the given ones."""
     import pyoxigraph
 
-    from sdggraph.build import DATASET_FILE, MANIFEST_FILE, STORE_DIR
+    from sdggraph.compile.build import DATASET_FILE, MANIFEST_FILE, STORE_DIR
 
     directory.mkdir(parents=True, exist_ok=True)
     store = pyoxigraph.Store(str(directory / STORE_DIR))

@@ -1,4 +1,4 @@
-"""Where things are and what they are called: paths, IRIs, named graphs, prefixes.
+"""What things are called: base IRI, namespaces, named graphs, prefixes (paths: layout.py).
 
 The default base IRI is https://w3id.org/sdggraph/ (a permanent-identifier service, so IRIs
 survive a change of host). Municipalities sit under kommune/<kommunenummer>/ so that national
@@ -9,7 +9,6 @@ the build rewrites every IRI under the default base, and the data files stay as 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -17,22 +16,10 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 DEFAULT_BASE_IRI = "https://w3id.org/sdggraph/"
 KOMMUNENUMMER = "3203"  # Asker kommune from 2024
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_DIR.parents[1]
-ONTOLOGY_DIR = REPO_ROOT / "ontology"
-DATA_DIR = REPO_ROOT / "data"
-SHAPES_DIR = REPO_ROOT / "shapes"
-QUERIES_DIR = REPO_ROOT / "queries"
-DEFAULT_BUILD_DIR = REPO_ROOT / "build"
-
 
 def base_iri() -> str:
     base = os.environ.get("SDGGRAPH_BASE_IRI", DEFAULT_BASE_IRI)
     return base if base.endswith(("/", "#")) else base + "/"
-
-
-def build_dir() -> Path:
-    return Path(os.environ.get("SDGGRAPH_BUILD_DIR", DEFAULT_BUILD_DIR))
 
 
 SG = Namespace(DEFAULT_BASE_IRI + "ontology#")

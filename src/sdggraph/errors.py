@@ -25,3 +25,7 @@ class CheckFailed(Exception):
     """A check ran and found problems: exit code 1."""
 
     exit_code = 1
+
+
+class InputsMissingError(SdggraphError):
+    """The hand-edited inputs (ontology/, data/, shapes/, queries/) are not where they should be."""

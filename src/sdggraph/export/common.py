@@ -24,8 +24,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
-from .. import config
-from ..store import require_build, rdflib_dataset
+from .. import config, layout
+from ..layout import require_build
+from ..store.local import rdflib_dataset
 
 # Vocabularies the exports use beyond config.PREFIXES.
 SDMX_DIMENSION = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
@@ -109,7 +110,7 @@ def prefixes() -> dict[str, str]:
 @functools.lru_cache(maxsize=2)
 def _load(dataset_file: str, mtime_ns: int):
     dataset = rdflib_dataset(Path(dataset_file).parent)
-    from ..build import LAYERS, graph_iri
+    from ..layout import LAYERS, graph_iri
     layers = {layer: dataset.graph(URIRef(graph_iri(layer))) for layer in LAYERS}
     union = Graph()
     for graph in layers.values():
@@ -122,7 +123,7 @@ def load(build_dir: Path | None = None) -> tuple[dict[str, Graph], Graph]:
 
     Callers must not modify the returned graphs.
     """
-    from ..build import DATASET_FILE
+    from ..layout import DATASET_FILE
     path = require_build(build_dir) / DATASET_FILE
     return _load(str(path.resolve()), path.stat().st_mtime_ns)
 
@@ -167,13 +168,13 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
 
 def sorted_ntriples(graph: Graph) -> bytes:
     """Sorted N-Triples with canonical blank-node labels (the build's own writer)."""
-    from ..build import sorted_ntriples as build_sorted_ntriples
+    from ..compile.build import sorted_ntriples as build_sorted_ntriples
     return build_sorted_ntriples(graph).encode("utf-8")
 
 
 def sorted_nquads(layers: dict[str, Graph]) -> bytes:
     """The layers as N-Quads, one named graph each, in layer order and sorted within a layer."""
-    from ..build import LAYERS, graph_iri
+    from ..layout import LAYERS, graph_iri
     lines = []
     for layer in LAYERS:
         iri = graph_iri(layer)
@@ -205,13 +206,14 @@ def oxigraph_serialize(data: bytes, source_format: str, target_format: str) -> b
 
 # ---- profile checks ------------------------------------------------------------------------------
 
-def check_profile(data: Graph, shapes_file: Path) -> tuple[list[str], list[str]]:
-    """(violations, warnings) of `data` against a SHACL profile in shapes/profiles/, one line each:
-    focus node, the Norwegian message, the path and the offending value where there is one."""
+def check_profile(data: Graph, shapes_file: str | Path) -> tuple[list[str], list[str]]:
+    """(violations, warnings) of `data` against a SHACL profile (a path relative to shapes/), one line
+    each: focus node, the Norwegian message, the path and the offending value where there is one."""
     import pyshacl
     from rdflib.namespace import SH
-    from ..sources import parse_rdf_file
-    _, report, _ = pyshacl.validate(data, shacl_graph=parse_rdf_file(Path(shapes_file)), inference="none",
+
+    from ..compile.sources import parse_rdf_file
+    _, report, _ = pyshacl.validate(data, shacl_graph=parse_rdf_file(layout.shapes_dir() / shapes_file), inference="none",
                                     allow_warnings=True, advanced=True)
     violations, warnings = set(), set()
     for result in report.subjects(RDF.type, SH.ValidationResult):

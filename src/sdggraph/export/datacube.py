@@ -39,10 +39,22 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from .. import config
-from ..tables import OBSERVATIONS_DATASET
+from ..compile.tables import OBSERVATIONS_DATASET
 from . import ExportResult
-from .common import (SDMX_ATTRIBUTE, SDMX_CODE, SDMX_CONCEPT, SDMX_DIMENSION, SDMX_MEASURE, Ns, data_date,
-                     indicators, load, municipality, rebased, serialize)
+from .common import (
+    SDMX_ATTRIBUTE,
+    SDMX_CODE,
+    SDMX_CONCEPT,
+    SDMX_DIMENSION,
+    SDMX_MEASURE,
+    Ns,
+    data_date,
+    indicators,
+    load,
+    municipality,
+    rebased,
+    serialize,
+)
 from .ks_taxonomy import scheme_iri
 
 QB = config.QB

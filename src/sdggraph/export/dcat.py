@@ -17,13 +17,27 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from .. import config
+from .. import config, layout
 from ..errors import CheckFailed
 from . import FORMATS, ExportResult
-from .common import (DCAT, EU_COUNTRY, EU_FILE_TYPE, EU_LICENCE, EU_THEME, VCARD, check_profile, data_date,
-                     indicators, label, load, municipality, resource, serialize)
+from .common import (
+    DCAT,
+    EU_COUNTRY,
+    EU_FILE_TYPE,
+    EU_LICENCE,
+    EU_THEME,
+    VCARD,
+    check_profile,
+    data_date,
+    indicators,
+    label,
+    load,
+    municipality,
+    resource,
+    serialize,
+)
 
-PROFILE_SHAPES = config.SHAPES_DIR / "profiles" / "dcat-ap-no.ttl"
+PROFILE_SHAPES = "profiles/dcat-ap-no.ttl"  # under shapes/
 DEFAULT_BASE_URL = "http://localhost:8000/"
 IANA = "https://www.iana.org/assignments/media-types/"
 # The licence sdggraph publishes under (the ontology's, CC BY 4.0), as the EU licence IRI DCAT-AP-NO uses.

@@ -17,11 +17,18 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .. import config
+from .. import config, layout
 from . import ExportResult
-from .common import load, oxigraph_serialize, serialize, sorted_nquads, sorted_ntriples, stable_graph
+from .common import (
+    load,
+    oxigraph_serialize,
+    serialize,
+    sorted_nquads,
+    sorted_ntriples,
+    stable_graph,
+)
 
-CONTEXT_FILE = config.PACKAGE_DIR / "web" / "context.jsonld"
+CONTEXT_FILE = layout.PACKAGE_DIR / "web" / "context.jsonld"
 CONTEXT_URL = config.DEFAULT_BASE_IRI + "context.jsonld"
 # A JSON-LD 1.1 term with an expanded definition cannot also serve as a prefix, so a prefix whose
 # name equals an sg: term (the unit: prefix vs sg:unit) gets another name in the context.
@@ -152,13 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv != ["--write-context"]:
         print("usage: python -m sdggraph.export.dumps --write-context", file=sys.stderr)
         return 2
-    from ..sources import input_files, parse_rdf_file
+    from ..compile.sources import input_files, parse_rdf_file
     ontology = Graph()
     for path in input_files()["ontology"]:
         ontology += parse_rdf_file(path)
     CONTEXT_FILE.parent.mkdir(parents=True, exist_ok=True)
     CONTEXT_FILE.write_text(context_text(build_context(ontology)), encoding="utf-8")
-    print(f"wrote {Path(CONTEXT_FILE).relative_to(config.REPO_ROOT)}")
+    print(f"wrote {Path(CONTEXT_FILE).relative_to(layout.SOURCE_ROOT)}")
     return 0
 
 

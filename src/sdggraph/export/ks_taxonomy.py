@@ -26,14 +26,32 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from .. import config
+from .. import config, layout
 from ..errors import CheckFailed
 from . import ExportResult
-from .common import (DQV, KS_GEOGRAPHY, KS_QUALITY, KS_SECTOR, KS_TRIPLE_BOTTOM_LINE, SDMX_ATTRIBUTE, UNESKOS,
-                     VCARD, XKOS, Indicator, Ns, check_profile, data_date, indicators, label, load,
-                     municipality, resource, serialize)
+from .common import (
+    DQV,
+    KS_GEOGRAPHY,
+    KS_QUALITY,
+    KS_SECTOR,
+    KS_TRIPLE_BOTTOM_LINE,
+    SDMX_ATTRIBUTE,
+    UNESKOS,
+    VCARD,
+    XKOS,
+    Indicator,
+    Ns,
+    check_profile,
+    data_date,
+    indicators,
+    label,
+    load,
+    municipality,
+    resource,
+    serialize,
+)
 
-PROFILE_SHAPES = config.SHAPES_DIR / "profiles" / "ks-taxonomy.ttl"
+PROFILE_SHAPES = "profiles/ks-taxonomy.ttl"  # under shapes/
 KS = config.KS
 SDGO = config.SDGO
 

@@ -23,7 +23,17 @@ from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from .. import config
 from . import ExportResult
-from .common import Indicator, Ns, code_label, compact_code, indicators, label, load, municipality, one
+from .common import (
+    Indicator,
+    Ns,
+    code_label,
+    compact_code,
+    indicators,
+    label,
+    load,
+    municipality,
+    one,
+)
 
 GEOGRAPHICAL_COVERAGE = "Asker kommune"
 # The Open SDG metadata fields this export writes (open-sdg-data-starter's schema names).

@@ -24,7 +24,15 @@ from rdflib import Graph
 
 from ..errors import SdggraphError
 from . import ExportResult
-from .common import code_label, compact_code, data_date, indicators, label, load, restamp_zip
+from .common import (
+    code_label,
+    compact_code,
+    data_date,
+    indicators,
+    label,
+    load,
+    restamp_zip,
+)
 
 OBSERVATION_COLUMNS = ("satsingsomrade", "hovedmal", "delmal", "indicator_id", "indicator_label", "unit",
                        "threshold", "year", "value", "status")
@@ -97,6 +105,7 @@ def xlsx_bytes(sheet_name: str, columns, rows, numeric: set[str], date: datetime
     workbook.properties.creator = "sdggraph"
     # ExcelWriter directly: Workbook.save() would stamp dcterms:modified with the clock.
     from zipfile import ZIP_DEFLATED, ZipFile
+
     from openpyxl.writer.excel import ExcelWriter
     buffer = io.BytesIO()
     ExcelWriter(workbook, ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)).save()

@@ -1,36 +1,28 @@
 """create_app(): the FastAPI app, a small shell over routers.
 
-Routers are included from the modules sdggraph.server.{sparql_routes, query_routes,
-traverse_routes, pages, report_routes, export_routes} when present (each exposes `router`).
+Each *_routes module (and pages) holds one APIRouter; what they share is in common.py.
 The app holds the SPARQL service (app.state.sparql: settings and the query worker pool),
 caps request bodies and logs every request.
 """
 
 from __future__ import annotations
 
-import importlib
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from .. import __version__
+from . import (
+    export_routes,
+    pages,
+    query_routes,
+    report_routes,
+    sparql_routes,
+    traverse_routes,
+)
 from .middleware import BodyLimit, RequestLog
 from .service import SparqlService
 from .settings import Settings
-
-ROUTER_MODULES = ("sparql_routes", "query_routes", "traverse_routes", "pages", "report_routes", "export_routes")
-
-
-def _routers():
-    for name in ROUTER_MODULES:
-        module_name = f"{__package__}.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:  # the module exists but something it imports is missing
-                raise
-            continue
-        yield module.router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,6 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sparql = service
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs the 413s too
-    for router in _routers():
-        app.include_router(router)
+    for routes in (sparql_routes, query_routes, traverse_routes, pages, report_routes, export_routes):
+        app.include_router(routes.router)
     return app

@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
 from .. import config
+from ..layout import MANIFEST_FILE
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -24,7 +25,6 @@ VOCABULARIES = ("https://w3id.org/sdggraph/ontology#", "http://www.w3.org/2004/0
                 "http://purl.org/dc/terms/", "http://www.w3.org/ns/prov#", "http://purl.org/linked-data/cube#",
                 "http://www.w3.org/ns/org#", "http://metadata.un.org/sdg/ontology#", "http://www.w3.org/2000/01/rdf-schema#",
                 "http://www.w3.org/2002/07/owl#")
-MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True)

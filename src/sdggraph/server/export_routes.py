@@ -15,7 +15,7 @@ from ..errors import BuildMissingError, CheckFailed, SdggraphError
 from ..export import FORMATS, run_export
 from ..export.common import gzip_bytes
 from ..export.dumps import context_text, published_context
-from .query_routes import build_dir_of
+from .common import build_dir_of
 
 router = APIRouter()
 

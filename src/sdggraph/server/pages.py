@@ -23,10 +23,11 @@ import pyoxigraph
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .. import config, traverse
+from .. import config
 from ..errors import BuildMissingError
+from ..query import traverse
 from . import negotiation, serialize
-from .query_routes import build_dir_of, pick_format
+from .common import build_dir_of, local_href, page, pick_format
 
 router = APIRouter()
 
@@ -42,14 +43,6 @@ YEARS = ("2021", "2022", "2023", "2024")
 
 def sg(local: str) -> str:
     return traverse.sg(local)
-
-
-def local_href(iri: str) -> str:
-    """Where a browser on this service finds an IRI's page."""
-    base = config.base_iri()
-    if iri.startswith(base) and len(iri) > len(base):
-        return "/" + iri[len(base):]
-    return "/resource?iri=" + quote(iri, safe="")
 
 
 # ---- reading a resource -------------------------------------------------------------------
@@ -94,7 +87,7 @@ def read_resource(store: pyoxigraph.Store, iri: str, inferred_graph: str) -> Res
 
 def ontology_triples(store: pyoxigraph.Store) -> list[pyoxigraph.Triple]:
     """The ontology as published: every stated triple about the ontology or its terms."""
-    from ..build import graph_iri
+    from ..layout import graph_iri
 
     base = config.rebase(config.DEFAULT_BASE_IRI + "ontology")
     asserted = pyoxigraph.NamedNode(graph_iri("asserted"))
@@ -105,18 +98,6 @@ def ontology_triples(store: pyoxigraph.Store) -> list[pyoxigraph.Triple]:
 
 
 # ---- HTML ---------------------------------------------------------------------------------
-
-def page(title: str, body: str) -> str:
-    """The frame every HTML page shares: header with navigation, and the shared stylesheet."""
-    return ("<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)} – sdggraph</title>"
-            '<link rel="stylesheet" href="/web/style.css"></head><body>'
-            '<header class="top"><a href="/">sdggraph</a> · <a href="/">Spørringer</a> · '
-            '<a href="/queries">Navngitte spørsmål</a> · <a href="/traverse/impact?goal=13">Fra FN-mål 13</a> · '
-            '<a href="/ontology">Ontologien</a></header>'
-            f"<main>{body}</main></body></html>\n")
-
 
 class Labeller:
     """Labels for IRIs from the traversal graph (derived once per build)."""
@@ -364,8 +345,8 @@ def not_found(iri: str, fmt: str | None) -> Response:
 
 
 def serve_resource(request: Request, iri: str) -> Response:
-    from ..build import graph_iri
-    from ..store import open_store
+    from ..layout import graph_iri
+    from ..store.local import open_store
 
     fmt = pick_format(request, OFFERS)
     if fmt is None:

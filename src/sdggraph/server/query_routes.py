@@ -10,16 +10,15 @@ its editor. Unknown name → 404, unknown parameter or invalid value → 400.
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
 import pyoxigraph
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from .. import named_queries
 from ..errors import SdggraphError
-from ..results import format_rows, term_text
-from . import negotiation
+from ..query import named as named_queries
+from ..query.results import format_rows, term_text
+from .common import error, not_acceptable, page, pick_format
 
 router = APIRouter()
 
@@ -28,23 +27,6 @@ RUN_OFFERS = [("application/json", "json"), ("text/csv", "csv"), ("application/s
               ("application/sparql-query", "sparql")]
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
          "sparql-json": "application/sparql-results+json", "sparql": "application/sparql-query; charset=utf-8"}
-
-
-def build_dir_of_app(app) -> Path:
-    """The build the app serves (create_app's settings)."""
-    return Path(app.state.settings.build_dir)
-
-
-def build_dir_of(request: Request) -> Path:
-    return build_dir_of_app(request.app)
-
-
-def pick_format(request: Request, offers: list[tuple[str, str]]) -> str | None:
-    """`format=` (a short name) first, then Accept with q-values; None when nothing fits (406)."""
-    wanted = request.query_params.get("format")
-    if wanted:
-        return wanted if wanted in {name for _, name in offers} else None
-    return negotiation.choose(offers, request.headers.get("accept"))
 
 
 class ServiceError(Exception):
@@ -66,15 +48,6 @@ def run_in_service(request: Request, query: named_queries.NamedQuery, params: di
     if outcome.status != "ok":
         raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)
     return outcome.body
-
-
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def not_acceptable(offers) -> JSONResponse:
-    names = ", ".join(f"{media} (format={name})" for media, name in offers)
-    return error(406, f"cannot answer in the requested format; available: {names}")
 
 
 @router.get("/queries")
@@ -121,8 +94,6 @@ def run_query(name: str, request: Request):
 
 def listing_html(queries: list[dict]) -> str:
     """/queries for people: each question with its parameters and links to run it."""
-    from .pages import page  # pages imports this module
-
     items = []
     for query in queries:
         params = ", ".join(f"<code>{escape(p['name'])}</code> = <code>{escape(p['default'])}</code>"

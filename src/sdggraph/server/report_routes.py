@@ -13,10 +13,10 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..coverage import coverage_report, distribution, distribution_mismatches
-from ..coverage_render import FORMATS, MEDIA_TYPES, render
 from ..errors import BuildMissingError, SdggraphError
-from .query_routes import build_dir_of
+from ..report.coverage import coverage_report, distribution, distribution_mismatches
+from ..report.render import FORMATS, MEDIA_TYPES, render
+from .common import build_dir_of
 
 router = APIRouter()
 
@@ -48,8 +48,8 @@ def get_distribution(request: Request, format: str = "json"):
     except BuildMissingError as error:
         return _text(str(error), 503)
     if format == "csv":
-        from ..report_cli import distribution_table
-        from ..results import format_rows
+        from ..cli.report import distribution_table
+        from ..query.results import format_rows
 
         header, rows = distribution_table(records)
         return Response(format_rows(header, rows, "csv").encode("utf-8"), media_type=MEDIA_TYPES["csv"])

@@ -11,9 +11,8 @@ import threading
 from pathlib import Path
 
 from .. import config
-from ..build import STORE_DIR
-from ..store import require_build
-from .description import DatasetInfo, MANIFEST_FILE, read_dataset_info
+from ..layout import MANIFEST_FILE, STORE_DIR, require_build
+from .description import DatasetInfo, read_dataset_info
 from .executor import Job, Outcome, QueryExecutor
 from .protocol import Context
 from .settings import Settings

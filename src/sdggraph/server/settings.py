@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import config
+from .. import layout
 from ..errors import SdggraphError
 
 
@@ -33,7 +33,7 @@ def _env(name: str, convert, default):
 
 @dataclass(frozen=True)
 class Settings:
-    build_dir: Path = field(default_factory=config.build_dir)
+    build_dir: Path = field(default_factory=layout.build_dir)
     timeout: float = 5.0
     max_rows: int = 50_000
     max_body_bytes: int = 1_048_576
@@ -61,7 +61,7 @@ class Settings:
     def from_env(cls, **overrides) -> "Settings":
         """Settings from SDGGRAPH_* variables; keyword arguments that are not None win (CLI flags)."""
         values = {
-            "build_dir": config.build_dir(),
+            "build_dir": layout.build_dir(),
             "timeout": _env("SDGGRAPH_QUERY_TIMEOUT", float, cls.timeout),
             "max_rows": _env("SDGGRAPH_MAX_ROWS", int, cls.max_rows),
             "max_body_bytes": _env("SDGGRAPH_MAX_BODY_BYTES", int, cls.max_body_bytes),

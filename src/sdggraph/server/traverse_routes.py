@@ -15,10 +15,17 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from .. import traverse
 from ..errors import BuildMissingError, SdggraphError
-from .pages import local_href, page
-from .query_routes import build_dir_of, build_dir_of_app, error, not_acceptable, pick_format
+from ..query import traverse
+from .common import (
+    build_dir_of,
+    build_dir_of_app,
+    error,
+    local_href,
+    not_acceptable,
+    page,
+    pick_format,
+)
 
 
 @asynccontextmanager

@@ -9,11 +9,11 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import CheckFailed
+from ..errors import CheckFailed
 
 
 def cmd_validate(args) -> int:
-    from .validate import format_text, validate
+    from ..check.validate import format_text, validate
 
     result = validate(args.extra_files, args.severity, args.build_dir)
     if args.format == "json":
@@ -29,9 +29,9 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers, common) -> None:
     p = subparsers.add_parser(
-        "validate", help="check the built graph (plus files you are editing) with the SHACL shapes in shapes/",
+        "validate", parents=[common], help="check the built graph (plus files you are editing) with the SHACL shapes in shapes/",
         description="Validate the built graph, plus any extra RDF files you are editing, with the SHACL shapes in "
                     "shapes/*.ttl after OWL-RL inference. Exit 0: no violation; 1: violations; 2: error.")
     p.add_argument("extra_files", nargs="*", type=Path, metavar="EXTRA_FILE",
@@ -39,5 +39,4 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("--severity", choices=["violation", "warning", "info"], default="info",
                    help="show results of this severity or worse (default: info, i.e. all)")
-    p.add_argument("--build-dir", type=Path, default=None, help="the build to validate (default: build/)")
     p.set_defaults(func=cmd_validate)

@@ -21,8 +21,8 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
-from . import config
-from .errors import InputFileError, SdggraphError
+from .. import config, layout
+from ..errors import InputFileError, SdggraphError
 
 SHAPE = "https://w3id.org/sdggraph/shapes#"
 HINT = URIRef(SHAPE + "hint")
@@ -134,17 +134,17 @@ def pick_language(literals: Iterable, language: str) -> str | None:
 
 def shape_files(shapes_dir: Path | None = None) -> list[Path]:
     """shapes/*.ttl (not sub-folders: shapes/profiles/ holds export profiles, not checks)."""
-    return sorted((shapes_dir or config.SHAPES_DIR).glob("*.ttl"))
+    return sorted((shapes_dir or layout.shapes_dir()).glob("*.ttl"))
 
 
 def shapes_graph(shapes_dir: Path | None = None) -> Graph:
-    from .sources import parse_rdf_file
+    from ..compile.sources import parse_rdf_file
 
     graph = Graph()
     for path in shape_files(shapes_dir):
         graph += parse_rdf_file(path)
     if not len(graph):
-        raise SdggraphError(f"no shapes in {shapes_dir or config.SHAPES_DIR}")
+        raise SdggraphError(f"no shapes in {shapes_dir or layout.shapes_dir()}")
     return rebased_shapes(graph)
 
 
@@ -169,7 +169,7 @@ def rebased_shapes(graph: Graph) -> Graph:
 
 
 def build_inputs() -> set[Path]:
-    from .sources import input_files
+    from ..compile.sources import input_files
 
     return {path.resolve() for paths in input_files().values() for path in paths}
 
@@ -180,8 +180,9 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
     Without extra files: the built asserted, reference and inferred layers (nothing to infer).
     With extra files: the built asserted and reference layers plus the extras, to be inferred upon.
     """
-    from .sources import load_sources, parse_rdf_file, rebased
-    from .store import require_build, rdflib_graph
+    from ..compile.sources import load_sources, parse_rdf_file, rebased
+    from ..layout import require_build
+    from ..store.local import rdflib_graph
 
     build_dir = require_build(build_dir)
     extra_files = [Path(p) for p in extra_files]
@@ -220,8 +221,8 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     """
     import pyshacl
 
-    from . import inference
-    from .sources import ontology_graph
+    from ..compile import inference
+    from ..compile.sources import ontology_graph
 
     ontology = ontology if ontology is not None else ontology_graph()
     shapes = shapes if shapes is not None else shapes_graph()

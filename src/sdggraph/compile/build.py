@@ -22,14 +22,11 @@ from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.term import BNode
 
-from . import config, ontology_docs
+from .. import config, layout
+from ..layout import DATASET_FILE, LAYERS, MANIFEST_FILE, STORE_DIR, graph_iri
+from . import ontology_docs
 from .inference import infer
 from .sources import load_sources
-
-LAYERS = ("asserted", "reference", "inferred")
-STORE_DIR = "oxigraph"
-DATASET_FILE = "dataset.nq"
-MANIFEST_FILE = "manifest.json"
 
 
 @dataclass
@@ -53,10 +50,6 @@ class BuildReport:
         out.append("Timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items()))
         out.append(f"Written to {self.build_dir}")
         return out
-
-
-def graph_iri(layer: str) -> str:
-    return config.rebase(config.GRAPH_NAMES[layer])
 
 
 def sorted_ntriples(graph: Graph) -> str:
@@ -106,7 +99,7 @@ def manifest(target: Path, report: BuildReport) -> dict:
 
 
 def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_dir: Path | None = None) -> BuildReport:
-    out_dir = Path(out_dir or config.build_dir()).resolve()
+    out_dir = Path(out_dir or layout.build_dir()).resolve()
     report = BuildReport(out_dir)
     started = time.perf_counter()
     sources = load_sources(data_dir, ontology_dir)

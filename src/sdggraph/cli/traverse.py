@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def cmd_traverse(args) -> int:
-    from . import traverse
+    from ..query import traverse
 
     g = traverse.graph(args.build_dir)
     if args.walk == "path":
@@ -35,24 +35,23 @@ def cmd_traverse(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers, common) -> None:
     p = subparsers.add_parser("traverse", help="walk the graph: a path, a neighbourhood, or an FN goal's impact tree")
     walks = p.add_subparsers(dest="walk", required=True)
 
-    def common(q):
+    def walk_options(q):
         q.add_argument("--format", choices=["text", "json", "svg"], default="text")
         q.add_argument("--out", type=Path, default=None, help="write to this file instead of standard output")
-        q.add_argument("--build-dir", type=Path, default=None)
         q.set_defaults(func=cmd_traverse)
 
-    q = walks.add_parser("path", help="a shortest path between two resources")
+    q = walks.add_parser("path", parents=[common], help="a shortest path between two resources")
     q.add_argument("start", metavar="FROM", help="IRI or prefixed name, e.g. indicator:KLI-01")
     q.add_argument("end", metavar="TO", help="IRI or prefixed name, e.g. sdg:13")
-    common(q)
-    q = walks.add_parser("neighbourhood", help="the resources within DEPTH links of a node")
+    walk_options(q)
+    q = walks.add_parser("neighbourhood", parents=[common], help="the resources within DEPTH links of a node")
     q.add_argument("node", help="IRI or prefixed name")
     q.add_argument("--depth", type=int, default=1, help="1–3 (default 1)")
-    common(q)
-    q = walks.add_parser("impact", help="FN goal → targets → hovedmål/delmål → indicators → temaplaner → tjenesteområder")
+    walk_options(q)
+    q = walks.add_parser("impact", parents=[common], help="FN goal → targets → hovedmål/delmål → indicators → temaplaner → tjenesteområder")
     q.add_argument("goal", type=int, help="FN goal number, 1–17")
-    common(q)
+    walk_options(q)

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import pyoxigraph
 
-from . import config
-from .errors import SdggraphError
+from .. import config, layout
+from ..errors import SdggraphError
 
 VIOLATION_SUFFIX = "-violation"
 HEADER_LINE = re.compile(r"^#\s*(question-nb|question-en|param)\s*:\s*(.*?)\s*$")
@@ -136,7 +136,7 @@ class NamedQuery:
 
     def with_values(self, values: Mapping[str, str] | None = None) -> str:
         """The query text with the parameters bound by an inline VALUES block (for other SPARQL servers)."""
-        from .remote import inject_values  # the same placement remote mode uses
+        from ..store.remote import inject_values  # the same placement remote mode uses
 
         return inject_values(self.sparql, self.bindings(values))
 
@@ -203,7 +203,7 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def discover(queries_dir: Path | None = None) -> dict[str, NamedQuery]:
     """Every named question, by name; parsed once per state of the directory (edits are picked up)."""
-    directory = Path(queries_dir or config.QUERIES_DIR)
+    directory = Path(queries_dir or layout.queries_dir())
     signature = tuple((p.name, *_stamp(p)) for p in sorted(directory.glob("*.rq")))
     return _discover(str(directory), signature)
 
@@ -217,7 +217,7 @@ def get(name: str, queries_dir: Path | None = None) -> NamedQuery:
 
 def run(name: str, params: Mapping[str, str] | None = None, build_dir: Path | None = None):
     """(header, rows of pyoxigraph terms or None) of a named question with its parameters bound."""
-    from .store import select
+    from ..store.local import select
 
     query = get(name)
     return select(query.sparql, query.bindings(params), build_dir=build_dir)
@@ -237,14 +237,3 @@ def listing() -> tuple[list[str], list[list[str]]]:
     rows = [[q.name, " ".join(f"{p.name}={p.default}" for p in q.params), q.question_nb]
             for q in discover().values()]
     return ["name", "params", "question"], rows
-
-
-def failed_checks(build_dir: Path | None = None) -> list[tuple[str, list[str], list[list[str]]]]:
-    """Every *-violation question that returned rows, as (name, header, rows)."""
-    failures = []
-    for query in discover().values():
-        if query.is_check:
-            header, rows = run_named(query.name, {}, build_dir)
-            if rows:
-                failures.append((query.name, header, rows))
-    return failures

@@ -16,8 +16,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
-from .config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
-from .errors import InputFileError
+from ..config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
+from ..errors import InputFileError
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))

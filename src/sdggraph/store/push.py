@@ -25,10 +25,9 @@ from pathlib import Path
 import httpx
 import pyoxigraph
 
-from .build import LAYERS, MANIFEST_FILE, graph_iri
-from .errors import SdggraphError
+from ..errors import SdggraphError
+from ..layout import LAYERS, MANIFEST_FILE, graph_iri, require_build
 from .remote import check_endpoint, iri_term, redact, server_message
-from .store import require_build
 
 DEFAULT_GRAPH = "default"
 NTRIPLES = "application/n-triples"

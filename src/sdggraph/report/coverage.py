@@ -35,8 +35,9 @@ from pathlib import Path
 
 import pyoxigraph
 
-from . import config, store
-from .results import term_text
+from .. import config
+from ..query.results import term_text
+from ..store import local as store
 
 PRIORITISED_FN_GOALS = ("3", "4", "9", "11", "13", "17")  # the booklet «FNs bærekraftsmål», «Hvorfor?»
 

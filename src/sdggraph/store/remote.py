@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph
 
-from .errors import SdggraphError
+from ..errors import SdggraphError
 
 ENV_ENDPOINT = "SDGGRAPH_SPARQL_ENDPOINT"
 ENV_GRAPHS = "SDGGRAPH_SPARQL_GRAPHS"
@@ -80,7 +80,8 @@ def sparql_term(term) -> str:
         datatype = term.datatype.value
         return text if datatype == XSD_STRING else f"{text}^^{iri_term(datatype)}"
     try:  # rdflib terms, without importing rdflib when nobody uses it
-        from rdflib.term import Literal as RdfLiteral, URIRef
+        from rdflib.term import Literal as RdfLiteral
+        from rdflib.term import URIRef
     except ImportError:  # pragma: no cover
         URIRef = RdfLiteral = ()
     if isinstance(term, URIRef):
@@ -193,7 +194,7 @@ def dataset_graphs(graphs=None) -> list[str] | None:
         if configured:
             graphs = configured
         else:
-            from .build import LAYERS, graph_iri
+            from ..layout import LAYERS, graph_iri
             graphs = [graph_iri(layer) for layer in LAYERS]
     graphs = list(graphs)
     if SERVER_DATASET in graphs:

@@ -13,8 +13,8 @@ import pyoxigraph
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import config
-from .errors import InputFileError
+from .. import config, layout
+from ..errors import InputFileError, InputsMissingError
 from .tables import compile_tables
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
@@ -28,7 +28,7 @@ class LoadedSource:
 
     def relative(self) -> str:
         try:
-            return str(self.path.relative_to(config.REPO_ROOT))
+            return str(self.path.relative_to(layout.input_root()))
         except ValueError:
             return str(self.path)
 
@@ -83,8 +83,12 @@ def rebased(graph: Graph) -> Graph:
 
 def input_files(data_dir: Path | None = None, ontology_dir: Path | None = None) -> dict[str, list[Path]]:
     """The files the build reads, by kind. Names starting with '_' or '.' are working files, skipped."""
-    data_dir = data_dir or config.DATA_DIR
-    ontology_dir = ontology_dir or config.ONTOLOGY_DIR
+    data_dir = Path(data_dir or layout.data_dir())
+    ontology_dir = Path(ontology_dir or layout.ontology_dir())
+    for kind, folder in (("data", data_dir), ("ontology", ontology_dir)):
+        if not folder.is_dir():
+            raise InputsMissingError(f"no {kind} folder at {folder}")
+
     def visible(paths, root=data_dir):
         return sorted(p for p in paths
                       if not any(part.startswith(("_", ".")) for part in p.relative_to(root).parts))
@@ -101,6 +105,10 @@ def input_files(data_dir: Path | None = None, ontology_dir: Path | None = None) 
 def load_sources(data_dir: Path | None = None, ontology_dir: Path | None = None,
                  extra_files: list[Path] | None = None) -> list[LoadedSource]:
     files = input_files(data_dir, ontology_dir)
+    for kind in ("ontology", "data", "tables"):
+        if not files[kind]:
+            where = ontology_dir or layout.ontology_dir() if kind == "ontology" else data_dir or layout.data_dir()
+            raise InputsMissingError(f"no {kind} files found in {where}: nothing to build")
     loaded = [LoadedSource(p, "asserted", parse_rdf_file(p)) for p in files["ontology"] + files["data"]]
     loaded += [LoadedSource(p, "asserted", g) for p, g in compile_tables(files["tables"])]
     loaded += [LoadedSource(p, "reference", parse_rdf_file(p)) for p in files["reference"]]

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from . import config
+from .. import config
 from .sources import ontology_graph
 
 ONTOLOGY_IRI = URIRef(config.rebase("https://w3id.org/sdggraph/ontology"))

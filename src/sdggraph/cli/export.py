@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .export import FORMATS, run_export
-from .export.common import gzip_bytes
+from ..export import FORMATS, run_export
+from ..export.common import gzip_bytes
 
 
 def cmd_export(args) -> int:
@@ -36,9 +36,9 @@ def cmd_export(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers, common) -> None:
     p = subparsers.add_parser(
-        "export", help="export the built graph (dumps, KS taxonomy, Data Cube, Open SDG, DCAT, tables)",
+        "export", parents=[common], help="export the built graph (dumps, KS taxonomy, Data Cube, Open SDG, DCAT, tables)",
         description="Export the built graph. Formats: " + ", ".join(FORMATS) + ".")
     p.add_argument("name", nargs="?", choices=list(FORMATS), metavar="FORMAT",
                    help="one of: " + ", ".join(FORMATS))
@@ -49,6 +49,5 @@ def register(subparsers) -> None:
                    help="table format for observations and indicators (default csv)")
     p.add_argument("--base-url", default=None,
                    help="public base URL of the service, for the DCAT access URLs (default http://localhost:8000/)")
-    p.add_argument("--build-dir", type=Path, default=None)
     p.add_argument("--list", action="store_true", help="list the formats")
     p.set_defaults(func=cmd_export)

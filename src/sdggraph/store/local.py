@@ -12,16 +12,8 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Dataset, Graph, URIRef
 
-from . import config
-from .build import DATASET_FILE, LAYERS, STORE_DIR, graph_iri
-from .errors import BuildMissingError
-
-
-def require_build(build_dir: Path | None = None) -> Path:
-    build_dir = Path(build_dir or config.build_dir())
-    if not (build_dir / STORE_DIR).is_dir() or not (build_dir / DATASET_FILE).is_file():
-        raise BuildMissingError(build_dir)
-    return build_dir
+from .. import config
+from ..layout import DATASET_FILE, LAYERS, STORE_DIR, graph_iri, require_build
 
 
 @functools.lru_cache(maxsize=4)

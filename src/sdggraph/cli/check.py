@@ -5,14 +5,13 @@ Exit 0 when all return no rows, 1 listing the rows of those that do, 2 on error 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .errors import CheckFailed
+from ..errors import CheckFailed
 
 
 def cmd_check(args) -> int:
-    from .named_queries import discover, failed_checks
-    from .results import format_rows
+    from ..check.violations import failed_checks
+    from ..query.named import discover
+    from ..query.results import format_rows
 
     checks = [query.name for query in discover().values() if query.is_check]
     failures = failed_checks(args.build_dir)
@@ -26,8 +25,7 @@ def cmd_check(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser("check", help="run the integrity checks (queries/*-violation.rq); exit 1 if any finds rows")
-    p.add_argument("--build-dir", type=Path, default=None)
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser("check", parents=[common], help="run the integrity checks (queries/*-violation.rq); exit 1 if any finds rows")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table", help="how to print offending rows")
     p.set_defaults(func=cmd_check)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .errors import CheckFailed, SdggraphError
+from ..errors import CheckFailed, SdggraphError
 
 
 def progress(message: str) -> None:
@@ -30,17 +30,17 @@ def write(text: str, out: Path | None) -> None:
 
 
 def cmd_coverage(args) -> int:
-    from .coverage import coverage_report
-    from .coverage_render import render
+    from ..report.coverage import coverage_report
+    from ..report.render import render
 
-    report = coverage_report(progress)
+    report = coverage_report(progress, build_dir=args.build_dir)
     progress(f"skriver {args.format}")
     write(render(report, args.format), args.out)
     return 0
 
 
 def distribution_table(records: list[dict]) -> tuple[list[str], list[list[str]]]:
-    from .coverage_render import graph_text, match_text, stated_text
+    from ..report.render import graph_text, match_text, stated_text
 
     header = ["dimensjon", "kategori", "rapporten", "grafen", "samsvar"]
     return header, [[r["dimension_label"], r["category_label"], stated_text(r), graph_text(r), match_text(r)]
@@ -50,10 +50,10 @@ def distribution_table(records: list[dict]) -> tuple[list[str], list[list[str]]]
 def cmd_distribution(args) -> int:
     import json
 
-    from .coverage import distribution, distribution_mismatches
-    from .results import format_rows
+    from ..query.results import format_rows
+    from ..report.coverage import distribution, distribution_mismatches
 
-    records = distribution()
+    records = distribution(args.build_dir)
     if args.format == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -67,11 +67,11 @@ def cmd_distribution(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers, common) -> None:
     p = subparsers.add_parser("report", help="coverage-gap report; the indicator set against the report's distribution")
     sub = p.add_subparsers(dest="report", required=True)
 
-    c = sub.add_parser("coverage", help="where the steering system has holes (HTML, Markdown, CSV or JSON)",
+    c = sub.add_parser("coverage", parents=[common], help="where the steering system has holes (HTML, Markdown, CSV or JSON)",
                        description="The coverage-gap report: FN goals × Asker's goals with indicator counts, delmål "
                                    "without indicators, indicators without a figure for the latest year, threshold "
                                    "misses, the indicator set against the report's distribution, temaplaner and "
@@ -81,7 +81,7 @@ def register(subparsers) -> None:
     c.add_argument("--out", type=Path, default=None, help="write to this file instead of stdout")
     c.set_defaults(func=cmd_coverage)
 
-    d = sub.add_parser("distribution", help="the graph's classification beside the report's published distribution",
+    d = sub.add_parser("distribution", parents=[common], help="the graph's classification beside the report's published distribution",
                        description="Print the indicator set's distribution (samfunnsfloke, resultatkjede, age group, "
                                    "data basis, frequency, satsingsområde) in the graph beside the report's figures. "
                                    "Exit 1 when a stated figure differs.")

@@ -27,8 +27,8 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph
 
-from . import config
-from .errors import SdggraphError
+from .. import config
+from ..errors import SdggraphError
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -132,16 +132,15 @@ def derive(store: pyoxigraph.Store, inferred_graph: str) -> nx.MultiDiGraph:
 
 @functools.lru_cache(maxsize=4)
 def _graph(build_dir: str, stamp: int) -> nx.MultiDiGraph:
-    from .build import graph_iri
-    from .store import open_store
+    from ..layout import graph_iri
+    from ..store.local import open_store
 
     return derive(open_store(Path(build_dir)), graph_iri("inferred"))
 
 
 def graph(build_dir: Path | None = None) -> nx.MultiDiGraph:
     """The networkx graph of a build, derived once per build (a rebuild is picked up)."""
-    from .build import MANIFEST_FILE
-    from .store import require_build
+    from ..layout import MANIFEST_FILE, require_build
 
     build_dir = require_build(build_dir).resolve()
     manifest = build_dir / MANIFEST_FILE

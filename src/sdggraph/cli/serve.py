@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from .errors import SdggraphError
+from ..errors import SdggraphError
 
 
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .server.app import create_app
-    from .server.settings import Settings
-    from .store import require_build
+    from ..layout import require_build
+    from ..server.app import create_app
+    from ..server.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(build_dir=args.build_dir, timeout=args.timeout, workers=args.workers,
@@ -34,9 +33,9 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers, common) -> None:
     parser = subparsers.add_parser(
-        "serve", help="serve the built graph: SPARQL endpoint, named questions, pages",
+        "serve", parents=[common], help="serve the built graph: SPARQL endpoint, named questions, pages",
         description="Serve the built graph over HTTP. The SPARQL endpoint is read-only unless the environment "
                     "variable SDGGRAPH_UPDATE_TOKEN is set (then POST updates with Authorization: Bearer <token> "
                     "change the served store until the next build). Other settings: SDGGRAPH_MAX_ROWS, "
@@ -49,6 +48,5 @@ def register(subparsers) -> None:
                         help="query worker processes, i.e. queries run in parallel (default 2)")
     parser.add_argument("--max-rows", type=int, default=None, help="result rows above which the answer is 413")
     parser.add_argument("--max-body-bytes", type=int, default=None, help="request bodies above this are 413")
-    parser.add_argument("--build-dir", type=Path, default=None, help="the build to serve (default: build/)")
     parser.set_defaults(func=cmd_serve)
 

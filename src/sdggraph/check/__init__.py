@@ -1,0 +1,1 @@
+"""How facts are checked: SHACL validation (validate.py) and the *-violation queries (violations.py)."""

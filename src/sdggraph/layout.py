@@ -1,0 +1,74 @@
+"""Where things are on disk: the hand-edited inputs and the layout of a build directory.
+
+The build writes a build directory and everything else (store, server, exports, push) reads it;
+both sides take the file names from here, so the on-disk layout is defined once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import config
+from .errors import BuildMissingError, InputsMissingError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parents[1]  # a checkout: src/sdggraph/ sits two levels below it
+BUNDLE_ROOT = PACKAGE_DIR / "bundled"  # a wheel: ontology/ data/ shapes/ queries/ copied in when packaged
+INPUT_DIRS = ("ontology", "data", "shapes", "queries")
+
+
+def input_root() -> Path:
+    """The folder holding ontology/, data/, shapes/ and queries/: the checkout when running from
+    one (edits are seen at once), else the copy bundled in the installed package."""
+    for root in (SOURCE_ROOT, BUNDLE_ROOT):
+        if all((root / name).is_dir() for name in INPUT_DIRS):
+            return root
+    raise InputsMissingError(f"no ontology/, data/, shapes/ and queries/ found; looked in {SOURCE_ROOT} "
+                             f"and {BUNDLE_ROOT} (reinstall sdggraph, or give --data DIR)")
+
+
+def data_dir() -> Path:
+    """Where the facts are: $SDGGRAPH_DATA (`--data DIR`: an edited copy, another municipality's
+    data), else the bundled Asker data."""
+    chosen = os.environ.get("SDGGRAPH_DATA")
+    return Path(chosen) if chosen else input_root() / "data"
+
+
+def ontology_dir() -> Path:
+    return input_root() / "ontology"
+
+
+def shapes_dir() -> Path:
+    return input_root() / "shapes"
+
+
+def queries_dir() -> Path:
+    return input_root() / "queries"
+
+
+# A build directory: per layer sorted N-Triples and Turtle, the dataset as N-Quads (one named
+# graph per layer), the pyoxigraph store the service opens, and the manifest of what was loaded.
+LAYERS = ("asserted", "reference", "inferred")
+STORE_DIR = "oxigraph"
+DATASET_FILE = "dataset.nq"
+MANIFEST_FILE = "manifest.json"
+
+
+def build_dir() -> Path:
+    """$SDGGRAPH_BUILD_DIR, else ./build where the command runs."""
+    chosen = os.environ.get("SDGGRAPH_BUILD_DIR")
+    return Path(chosen) if chosen else Path.cwd() / "build"
+
+
+def graph_iri(layer: str) -> str:
+    """The named graph of a layer, under the configured base IRI."""
+    return config.rebase(config.GRAPH_NAMES[layer])
+
+
+def require_build(build_dir: Path | None = None) -> Path:
+    """The build directory, or BuildMissingError when it holds no complete build."""
+    build_dir = Path(build_dir or globals()["build_dir"]())
+    if not (build_dir / STORE_DIR).is_dir() or not (build_dir / DATASET_FILE).is_file():
+        raise BuildMissingError(build_dir)
+    return build_dir

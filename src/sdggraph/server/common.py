@@ -1,0 +1,60 @@
+"""What every router of the service shares: the build it serves, format choice, error answers,
+and the HTML frame of a page. Routers import this, never each other."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from .. import config
+from . import negotiation
+
+
+def build_dir_of_app(app) -> Path:
+    """The build the app serves (create_app's settings)."""
+    return Path(app.state.settings.build_dir)
+
+
+def build_dir_of(request: Request) -> Path:
+    return build_dir_of_app(request.app)
+
+
+def pick_format(request: Request, offers: list[tuple[str, str]]) -> str | None:
+    """`format=` (a short name) first, then Accept with q-values; None when nothing fits (406)."""
+    wanted = request.query_params.get("format")
+    if wanted:
+        return wanted if wanted in {name for _, name in offers} else None
+    return negotiation.choose(offers, request.headers.get("accept"))
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def not_acceptable(offers) -> JSONResponse:
+    names = ", ".join(f"{media} (format={name})" for media, name in offers)
+    return error(406, f"cannot answer in the requested format; available: {names}")
+
+
+def local_href(iri: str) -> str:
+    """Where a browser on this service finds an IRI's page."""
+    base = config.base_iri()
+    if iri.startswith(base) and len(iri) > len(base):
+        return "/" + iri[len(base):]
+    return "/resource?iri=" + quote(iri, safe="")
+
+
+def page(title: str, body: str) -> str:
+    """The frame every HTML page shares: header with navigation, and the shared stylesheet."""
+    return ("<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)} – sdggraph</title>"
+            '<link rel="stylesheet" href="/web/style.css"></head><body>'
+            '<header class="top"><a href="/">sdggraph</a> · <a href="/">Spørringer</a> · '
+            '<a href="/queries">Navngitte spørsmål</a> · <a href="/traverse/impact?goal=13">Fra FN-mål 13</a> · '
+            '<a href="/ontology">Ontologien</a></header>'
+            f"<main>{body}</main></body></html>\n")
