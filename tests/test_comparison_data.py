@@ -19,7 +19,7 @@ import pytest
 from rdflib import Graph, Namespace
 from rdflib.namespace import SKOS
 
-from sdggraph.config import DATA_DIR
+from sdggraph.layout import data_dir
 
 REPORT = "seeds/000_ff39ffe1aa229164.txt"
 KS_DIR = "reference/ks-sdg-taxonomy"
@@ -40,14 +40,14 @@ STATUSES = {"measured", "not_available", "not_printed"}
 
 def table(kind: str) -> list[dict]:
     out = []
-    for path in sorted(DATA_DIR.rglob(f"*.{kind}.csv")):
+    for path in sorted(data_dir().rglob(f"*.{kind}.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             out.extend(csv.DictReader(handle))
     return out
 
 
 def comparison_dir() -> Path:
-    found = sorted({p.parent for p in DATA_DIR.rglob("*.comparison-measures.csv")})
+    found = sorted({p.parent for p in data_dir().rglob("*.comparison-measures.csv")})
     assert len(found) == 1, found
     return found[0]
 
@@ -360,7 +360,7 @@ def test_every_area_is_a_resource_with_code_labels_and_basis():
 
 def test_every_source_is_a_known_location():
     graph = Graph()
-    graph.parse(DATA_DIR / "sources.ttl")
+    graph.parse(data_dir() / "sources.ttl")
     known = {str(s).rsplit("/", 1)[1] for s in graph.subjects()}
     used = {r["source"] for r in OBSERVATIONS} | {m["source"] for m in MEASURES.values()}
     used |= {r["source"] for r in table("service-area-staff")} | {r["source"] for r in table("plan-targets")}
@@ -370,6 +370,6 @@ def test_every_source_is_a_known_location():
 def test_units_exist():
     units = {row["code"] for row in table("units")} if table("units") else set()
     if not units:
-        with (DATA_DIR / "indicators" / "units.csv").open(encoding="utf-8") as handle:
+        with (data_dir() / "indicators" / "units.csv").open(encoding="utf-8") as handle:
             units = {row["code"] for row in csv.DictReader(handle)}
     assert {m["unit"] for m in MEASURES.values()} <= units

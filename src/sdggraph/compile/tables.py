@@ -16,8 +16,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
-from ..config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
+from ..config import EU_FREQUENCY, KOMMUNE, KOMMUNENUMMER, KS_EVALUATION, QB, SDG, SG, resource
 from ..errors import InputFileError
+from .comparison import COMPARISON_TABLES, area_iri
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
@@ -212,6 +213,7 @@ def compile_observations(graph: Graph, rows: list[Row], context: dict):
         graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
         graph.add((observation, SG.ofIndicator, indicator))
         graph.add((observation, SG.year, Literal(year, datatype=XSD.gYear)))
+        graph.add((observation, SG.refArea, area_iri(KOMMUNENUMMER)))  # the same area dimension as comparisons
         graph.add((observation, SG.observationStatus, status))
         graph.add((observation, SG.unit, unit))
         if value is not None:
@@ -307,6 +309,7 @@ TABLES: list[tuple[str, tuple[str, ...], Callable]] = [
     ("classification", ("indicator_id", "challenge", "result_chain", "age_group", "data_basis", "frequency",
                         "data_source", "rationale"), compile_classification),
     ("matches", ("indicator_id", "match", "target_iri", "note"), compile_matches),
+    *COMPARISON_TABLES,  # compile/comparison.py: the report's comparison tables (data/comparison/)
 ]
 KNOWN_KINDS = {kind for kind, _, _ in TABLES}
 
@@ -319,7 +322,8 @@ def compile_tables(paths: list[Path]) -> list[tuple[Path, Graph]]:
         if kind not in KNOWN_KINDS:
             raise InputFileError(path, None, f"unknown table kind '{kind}'; known: {', '.join(sorted(KNOWN_KINDS))}")
         by_kind.setdefault(kind, []).append(path)
-    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set()}
+    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set(),
+               "measures": {}, "comparison_observations": set()}
     compiled = []
     for kind, columns, compile_rows in TABLES:
         for path in by_kind.get(kind, []):
