@@ -124,7 +124,8 @@ def test_not_applicable_constraints(cube):
 
 
 def test_counts_match_the_graph(cube, built_graph):
-    observations = set(cube.subjects(RDF.type, URIRef(QB + "Observation")))
+    indicator_set = URIRef("https://w3id.org/sdggraph/kommune/3203/dataset/indicator-observations")
+    observations = set(cube.subjects(URIRef(QB + "dataSet"), indicator_set))
     in_graph = set(built_graph.subjects(RDF.type, URIRef(SG + "IndicatorObservation")))
     assert observations == in_graph
     assert len(observations) == 400
@@ -167,6 +168,23 @@ def test_dimension_code_list_is_the_indicator_scheme(cube):
     members = set(cube.subjects(URIRef("http://www.w3.org/2004/02/skos/core#inScheme"), code_list))
     assert len(members) == 100
     assert Literal("2021", datatype=XSD.gYear) in set(cube.objects(None, URIRef(SG + "year")))
+
+
+def test_comparison_cells_are_a_second_data_set_by_area(cube, built_graph):
+    """Issue 13: the comparison tables' cells, grouped by sdmx-dimension:refArea, re-loaded from the cube."""
+    comparison_set = URIRef("https://w3id.org/sdggraph/kommune/3203/dataset/comparison-observations")
+    observations = set(cube.subjects(URIRef(QB + "dataSet"), comparison_set))
+    assert observations == set(built_graph.subjects(RDF.type, URIRef(SG + "ComparisonObservation")))
+    assert len(observations) == 504 + 186
+    ref_area = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refArea")
+    per_area = Counter(str(cube.value(o, ref_area)).rsplit("/", 1)[1] for o in observations)
+    assert per_area["kostra-group-EKG12"] == 84 and per_area["municipality-3205"] == 84 + 2
+    assert per_area["county-30"] == 3 and per_area["country-NO"] == 3
+    keys = Counter((cube.value(o, URIRef(SG + "ofMeasure")), cube.value(o, ref_area), cube.value(o, URIRef(SG + "year")))
+                   for o in observations)
+    assert max(keys.values()) == 1
+    cell = URIRef("https://w3id.org/sdggraph/kommune/3203/comparison-observation/VEL-03-EKG12-2024")
+    assert cube.value(cell, URIRef(SDMX_MEASURE)) == Literal("2053", datatype=XSD.decimal)
 
 
 def test_cube_reparses_with_pyoxigraph(cube_bytes, cube):

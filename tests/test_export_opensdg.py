@@ -35,9 +35,28 @@ def figures(graph: Graph, indicator) -> list[tuple[int, str]]:
     return sorted(rows)
 
 
+def is_comparison(export, name: str) -> bool:
+    """Issue 13: the comparison tables' standalone indicators (meta has asker_measure_id)."""
+    key = name.split("/", 1)[1].removeprefix("indicator_").rsplit(".", 1)[0]
+    return "asker_measure_id" in yaml.safe_load(export.files[f"meta/{key}.yml"])
+
+
+def test_comparison_measures_are_standalone_and_disaggregated_by_area(export, built_graph):
+    metas = {name: yaml.safe_load(content) for name, content in export.files.items()
+             if name.startswith("meta/") and is_comparison(export, name)}
+    assert len(metas) == len(set(built_graph.subjects(RDF.type, URIRef(SG + "ComparisonMeasure")))) == 116
+    assert all(meta["standalone"] is True and "-" in meta["indicator_number"] for meta in metas.values())
+    rows = list(csv.DictReader(io.StringIO(export.files["data/indicator_VEL-03.csv"].decode("utf-8"))))
+    assert [(r["Year"], r["Område"], r["GeoCode"], r["Value"]) for r in rows] == [
+        ("2023", "", "3203", "1302"), ("2024", "", "3203", "1415"), ("2024", "Bærum", "3201", "1621"),
+        ("2024", "Lillestrøm", "3205", "2420"), ("2024", "Drammen", "3301", "1715"),
+        ("2024", "KOSTRA-gruppe 12", "EKG12", "2053")]
+    assert "KOSTRA-gruppe 12 2024: Tom celle" in metas["meta/STJ-15.yml"]["data_footnote"]
+
+
 def test_one_data_and_one_meta_file_per_indicator(export, built_graph):
-    data = sorted(name for name in export.files if name.startswith("data/"))
-    meta = sorted(name for name in export.files if name.startswith("meta/"))
+    data = sorted(name for name in export.files if name.startswith("data/") and not is_comparison(export, name))
+    meta = sorted(name for name in export.files if name.startswith("meta/") and not is_comparison(export, name))
     assert len(data) == len(meta) == len(set(built_graph.subjects(RDF.type, URIRef(SG + "Indicator")))) == 100
     assert [name[len("data/indicator_"):-len(".csv")] for name in data] == [name[len("meta/"):-len(".yml")] for name in meta]
     assert "README.md" in export.files
@@ -45,7 +64,7 @@ def test_one_data_and_one_meta_file_per_indicator(export, built_graph):
 
 def test_data_files_hold_the_graph_figures(export, built_graph):
     for name, content in export.files.items():
-        if not name.startswith("meta/"):
+        if not name.startswith("meta/") or is_comparison(export, name):
             continue
         meta = yaml.safe_load(content)
         indicator = URIRef(meta["asker_indicator_iri"])
@@ -58,7 +77,7 @@ def test_data_files_hold_the_graph_figures(export, built_graph):
 def test_metadata_fields(export, built_graph):
     statuses = set()
     for name, content in export.files.items():
-        if not name.startswith("meta/"):
+        if not name.startswith("meta/") or is_comparison(export, name):
             continue
         meta = yaml.safe_load(content)
         assert REQUIRED <= set(meta), name
@@ -109,7 +128,7 @@ def test_zip_and_directory_output(build_dir, tmp_path, export):
     folder = tmp_path / "repo"
     assert cli.main(["export", "opensdg", "--out", str(folder), "--build-dir", str(build_dir)]) == 0
     assert (folder / "data").is_dir() and (folder / "meta").is_dir()
-    assert len(list((folder / "meta").glob("*.yml"))) == 100
+    assert len(list((folder / "meta").glob("*.yml"))) == 100 + 116  # indicators, comparison measures
 
 
 def test_readme_says_how_to_use_it(export):

@@ -185,7 +185,56 @@ def expect_revisjoner(header, rows):
     assert rows == [] and {"oldValue", "newValue", "oldEdition", "newEdition", "year", "id"} <= set(header)
 
 
+def comparison_cells() -> dict[tuple[str, str, str], dict]:
+    return {(r["measure_id"], r["area"], r["year"]): r for r in table("comparison-observations")}
+
+
+def expect_sammenlign_omrader(header, rows):
+    """The default: VEL-03 (økonomisk sosialhjelp per innbygger) in 2024, highest first."""
+    got = records(header, rows)
+    expected = sorted(((code, Decimal(r["value"])) for (m, code, y), r in comparison_cells().items()
+                       if m == "VEL-03" and y == "2024"), key=lambda item: -item[1])
+    assert [(r["areaCode"], Decimal(r["value"])) for r in got] == expected
+    assert [r["areaLabel"] for r in got] == ["Lillestrøm", "KOSTRA-gruppe 12", "Drammen", "Bærum", "Asker"]
+    assert {r["printed"] for r in got} >= {"1415", "2420"}
+
+
+def expect_kostra_for_tjenesteomrade(header, rows):
+    """The default: Velferd's 13 KOSTRA figures, Asker beside Bærum, Drammen, Lillestrøm, KOSTRA-gruppe 12."""
+    got = {r["id"]: r for r in records(header, rows)}
+    measures = {r["measure_id"] for r in table("comparison-measures") if r["service_area"] == "velferd"}
+    assert set(got) == measures and len(got) == 13
+    cells = comparison_cells()
+    columns = {"asker2023": ("3203", "2023"), "asker2024": ("3203", "2024"), "baerum2024": ("3201", "2024"),
+               "drammen2024": ("3301", "2024"), "lillestrom2024": ("3205", "2024"), "kostraGroup2024": ("EKG12", "2024")}
+    for ident, row in got.items():
+        for column_name, (area, year) in columns.items():
+            assert Decimal(row[column_name]) == Decimal(cells[(ident, area, year)]["value"]), (ident, column_name)
+        asker, group = Decimal(row["asker2024"]), Decimal(row["kostraGroup2024"])
+        assert row["comparedWithGroup"] == ("over" if asker > group else "under" if asker < group else "lik")
+    # the report's prose: below the group on health and care per inhabitant, above it on home services 0–66
+    assert got["VEL-06"]["comparedWithGroup"] == "under" and got["VEL-08"]["comparedWithGroup"] == "over"
+    assert got["VEL-13"]["functions"] == "241" and list(got)[0] == "VEL-01"
+
+
+def expect_kommuneplanmal_status(header, rows):
+    got = {r["id"]: r for r in records(header, rows)}
+    assert {i: (r["latestYear"], Decimal(r["latestValue"]), r["met"]) for i, r in got.items()} == {
+        "KP-BEF-1": ("2024", Decimal("1.7"), "false"),  # «høyere enn kommuneplanens målsetting» of 1,1 %
+        "KP-BOL-1": ("2024", Decimal("690"), "true"),  # 500–550 a year «eller mer»
+        "KP-BOL-2": ("2024", Decimal("63"), "true"),  # at least 60 % apartments
+        "KP-BOL-3": ("2024", Decimal("14"), "false"),  # 20 % småhus
+        "KP-BOL-4": ("2024", Decimal("21"), "false"),  # 20 % eneboliger
+        "KP-SYS-1": ("2024", Decimal("75"), "false"),  # dekningsgrad shall rise: 76 → 75
+    }
+    assert Decimal(got["KP-SYS-1"]["previousValue"]) == 76 and Decimal(got["KP-SYS-1"]["deviation"]) == -1
+    assert Decimal(got["KP-BOL-3"]["deviation"]) == -6 and Decimal(got["KP-BOL-1"]["targetMax"]) == 550
+
+
 EXPECTATIONS = {
+    "sammenlign-omrader": expect_sammenlign_omrader,
+    "kostra-for-tjenesteomrade": expect_kostra_for_tjenesteomrade,
+    "kommuneplanmal-status": expect_kommuneplanmal_status,
     "revisjoner": expect_revisjoner,
     "delmal-uten-indikator": expect_delmal_uten_indikator,
     "indikatorer-uten-tall": expect_indikatorer_uten_tall,
@@ -265,7 +314,9 @@ def test_rdflib_gives_the_same_rows(name, build_dir, built_graph):
 
 
 OTHER_VALUES = {"indikatorer-for-samfunnsfloke": {"floke": "klima-og-natur"}, "fn-mal-til-tjenesteomrade": {"goal": "3"},
-                "indikatorer-uten-tall": {"year": "2022"}, "indikator-tidsserie": {"indicator": "HEL-01"}}
+                "indikatorer-uten-tall": {"year": "2022"}, "indikator-tidsserie": {"indicator": "HEL-01"},
+                "sammenlign-omrader": {"measure": "BEF-12", "year": "2023"},
+                "kostra-for-tjenesteomrade": {"tjenesteomrade": "oppvekst"}}
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_VALUES))
@@ -304,6 +355,8 @@ def test_parameters_become_typed_terms():
     ("indikatorer-for-samfunnsfloke", {"floke": "fattigdom"}),
     ("indikatorer-uten-tall", {"yr": "2024"}),
     ("delmal-uten-indikator", {"anything": "x"}),
+    ("sammenlign-omrader", {"measure": "VEL-3"}),
+    ("kostra-for-tjenesteomrade", {"tjenesteomrade": "brann"}),
 ])
 def test_bad_parameters_are_refused(name, values):
     with pytest.raises(named_queries.ParameterError):

@@ -17,8 +17,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
-from ..config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
+from ..config import EU_FREQUENCY, KOMMUNE, KOMMUNENUMMER, KS_EVALUATION, QB, SDG, SG, resource
 from ..errors import InputFileError
+from .comparison import COMPARISON_TABLES, area_iri
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
@@ -293,6 +294,7 @@ def finish_observations(context: dict):
         graph.add((observation, RDF.type, SG.IndicatorObservation))
         graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
         graph.add((observation, SG.ofIndicator, URIRef(resource("indicator", ident))))
+        graph.add((observation, SG.refArea, area_iri(KOMMUNENUMMER)))  # the same area dimension as comparisons
         add_figure(graph, observation, row, edition, status, value, unit)
         # each earlier edition's figure is superseded by the next edition's; a change is a revision
         later, later_graph, later_status, later_value = observation, graph, status, value
@@ -398,6 +400,7 @@ TABLES: list[tuple[str, tuple[str, ...], Callable]] = [
     ("classification", ("indicator_id", "challenge", "result_chain", "age_group", "data_basis", "frequency",
                         "data_source", "rationale"), compile_classification),
     ("matches", ("indicator_id", "match", "target_iri", "note"), compile_matches),
+    *COMPARISON_TABLES,  # compile/comparison.py: the report's comparison tables (data/comparison/)
 ]
 KNOWN_KINDS = {kind for kind, _, _ in TABLES}
 
@@ -414,7 +417,7 @@ def compile_tables(paths: list[Path], editions: dict[str, Edition] | None = None
             raise InputFileError(path, None, f"unknown table kind '{kind}'; known: {', '.join(sorted(KNOWN_KINDS))}")
         by_kind.setdefault(kind, []).append(path)
     context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set(),
-               "editions": editions or {}, "figures": {}}
+               "editions": editions or {}, "figures": {}, "measures": {}, "comparison_observations": set()}
     compiled = []
     for kind, columns, compile_rows in TABLES:
         for path in by_kind.get(kind, []):

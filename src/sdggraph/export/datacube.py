@@ -57,6 +57,7 @@ from .common import (
     serialize,
     year_span,
 )
+from .datacube_comparison import comparison_cube
 from .ks_taxonomy import scheme_iri
 
 QB = config.QB
@@ -199,6 +200,7 @@ def cube_graph(graph: Graph) -> Graph:
                 units.add(unit)
     for unit in units:
         _labels(out, graph, unit, (SKOS.prefLabel, SKOS.notation, SKOS.exactMatch))
+    out += comparison_cube(graph)  # issue 13: the comparison tables, a second data set with sdmx-dimension:refArea
     return out
 
 

@@ -9,6 +9,12 @@ state a skos:exactMatch to a UN indicator, else Asker's own id (`HEL-01`).
 reporting_status is derived from the data: `complete` when the indicator has at least one figure,
 `inprogress` when it has none yet but figures are announced ("Tall kommer"), `notstarted` when it
 has none and none are announced ("Ikke målt" only).
+
+The report's comparison tables (issue 13) go in as Open SDG standalone indicators keyed by the
+measure id (`VEL-03`; no FN goal, so `standalone: true` keeps them off the goal pages), with the
+area as a disaggregation column `Område` (Asker's rows are the headline, the column left empty) and
+the official area code in Open SDG's `GeoCode` column; cells without a figure are named in
+`data_footnote`.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import re
 
 import yaml
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, SKOS
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS
 
 from .. import config
 from . import ExportResult
@@ -174,12 +180,63 @@ Eksportert av sdggraph (`sdggraph export opensdg`) fra Asker kommunes {editions}
 3. Kjør plattformens bygg (`python scripts/build_data.py` i data-starter-oppsettet) og sjekk
    (`python scripts/check_data.py`).
 
+## Sammenligningstabellene
+Årsrapportens sammenligningstabeller (befolkning, bolig, sysselsetting og KOSTRA-tallene i
+tjenesteområdenes kapitler) ligger som frittstående indikatorer (`standalone: true`) med
+størrelsens id (`data/indicator_VEL-03.csv`, `meta/VEL-03.yml`): kolonnen `Område` er en
+disaggregering (tom for Asker, som er hovedserien), `GeoCode` områdets offisielle kode
+(kommunenummer, fylkesnummer, NO, EKG12). Celler uten tall er nevnt i `data_footnote`.
+
 ## English
 Copy `data/` and `meta/` into the folders of the same name in an Open SDG data repository
 (open-sdg-data-starter layout) and run its build. Files are keyed by the UN indicator (`3-4-1`)
 where Asker's indicator exactly matches one, else by Asker's own id (`HEL-01`). Years without a
-figure are left out of the CSV and listed in `data_footnote`.
+figure are left out of the CSV and listed in `data_footnote`. The report's comparison tables are
+standalone indicators keyed by the measure id (`VEL-03`), disaggregated by area (`Område`; Asker is
+the headline) with the official area code in `GeoCode`.
 """
+
+
+AREA_COLUMN = "Område"
+
+
+def comparison_files(graph: Graph) -> dict[str, bytes]:
+    """`data/indicator_<measure>.csv` (`Year,Område,GeoCode,Value`) and `meta/<measure>.yml` per comparison measure."""
+    sg = Ns.sg()
+    cells: dict[URIRef, list[tuple]] = {}
+    for obs in graph.subjects(RDF.type, sg.ComparisonObservation):
+        measure, area = graph.value(obs, sg.ofMeasure), graph.value(obs, sg.refArea)
+        code = str(graph.value(area, SKOS.notation))
+        cells.setdefault(measure, []).append((str(graph.value(obs, sg.year)), code != config.KOMMUNENUMMER, code,
+                                              label(graph, area, "nb"), graph.value(obs, sg.value),
+                                              label(graph, graph.value(obs, sg.observationStatus), "nb")))
+    files = {}
+    for measure, rows in sorted(cells.items(), key=lambda item: str(graph.value(item[0], SKOS.notation))):
+        key = str(graph.value(measure, SKOS.notation))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["Year", AREA_COLUMN, "GeoCode", "Value"])
+        for year, other, code, area_label, value, _ in sorted(rows):
+            if value is not None:
+                writer.writerow([year, area_label if other else "", code, str(value)])
+        files[f"data/indicator_{key}.csv"] = buffer.getvalue().encode("utf-8")
+        missing = [f"{area_label} {year}: {status}" for year, _, _, area_label, value, status in sorted(rows) if value is None]
+        unit = graph.value(measure, sg.unit)
+        with_value = any(value is not None for *_, value, _ in rows)
+        meta = {
+            "indicator_number": key, "indicator_name": label(graph, measure, "nb"), "standalone": True,
+            "reporting_status": "complete" if with_value else "notstarted", "published": True,
+            "data_non_statistical": False, "graph_type": "bar", "graph_title": label(graph, measure, "nb"),
+            "computation_units": label(graph, unit, "nb") if unit is not None else "",
+            "national_geographical_coverage": "Asker kommune og sammenligningsområdene i årsrapporten",
+            "source_active_1": True, "source_organisation_1": "Asker kommune",
+            "source_periodicity_1": "årlig",
+            "data_footnote": ("Uten tall: " + "; ".join(missing) + ".") if missing else "",
+            "asker_measure_id": key, "asker_measure_iri": str(measure),
+        }
+        files[f"meta/{key}.yml"] = yaml.safe_dump(meta, allow_unicode=True, sort_keys=True,
+                                                  default_flow_style=False, width=1000).encode("utf-8")
+    return files
 
 
 def export_opensdg(build_dir=None, **_options) -> ExportResult:
@@ -194,10 +251,13 @@ def export_opensdg(build_dir=None, **_options) -> ExportResult:
         meta = metadata(union, record)
         files[f"meta/{key}.yml"] = yaml.safe_dump(meta, allow_unicode=True, sort_keys=True,
                                                    default_flow_style=False, width=1000).encode("utf-8")
+    comparison = comparison_files(union)
+    files.update(comparison)
     rows = sum(1 for record in records for obs in record.observations if obs.value is not None)
     statuses = {}
     for record in records:
         statuses[reporting_status(record)] = statuses.get(reporting_status(record), 0) + 1
-    counts = {"indicators": len(records), "data rows": rows, "files": len(files)}
+    counts = {"indicators": len(records), "comparison measures": len(comparison) // 2, "data rows": rows,
+              "files": len(files)}
     counts.update({f"reporting_status {name}": number for name, number in sorted(statuses.items())})
     return ExportResult("opensdg", "asker-opensdg", "application/zip", files=files, counts=counts)

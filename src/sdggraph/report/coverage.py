@@ -42,7 +42,7 @@ from ..store import local as store
 PRIORITISED_FN_GOALS = ("3", "4", "9", "11", "13", "17")  # the booklet «FNs bærekraftsmål», «Hvorfor?»
 
 SECTIONS = ("structure", "fn_goals", "fn_matrix", "fn_targets", "subgoals_without_indicators", "indicators_without_latest",
-            "threshold_misses", "distribution", "challenge_by_area", "thematic_plans", "service_areas")
+            "threshold_misses", "distribution", "challenge_by_area", "thematic_plans", "service_areas", "comparison")
 
 STATUS_CODES = {"Measured": "measured", "NotMeasured": "not_measured", "NotYetPublished": "not_yet_published"}
 COMPARATORS = {"GreaterThan": ">", "GreaterOrEqual": ">=", "LessThan": "<", "LessOrEqual": "<="}
@@ -512,6 +512,41 @@ def service_areas(plans: list[dict], areas: dict) -> list[dict]:
     return records
 
 
+def comparison() -> list[dict]:
+    """«Asker og sammenlignbare kommuner»: every cell of the report's comparison tables (issue 13), one record per
+    measure, area and year, in table order (measure, then Asker first and the other areas by code, then year)."""
+    found = rows(f"""
+        SELECT ?table ?tableOrder ?tableLabel ?measure ?id ?order ?measureLabel ?serviceAreaLabel ?unitLabel
+               ?area ?code ?areaLabel ?areaKind ?year ?value ?printed ?status
+        WHERE {{
+            ?obs sg:ofMeasure ?measure ; sg:refArea ?area ; sg:year ?year ; sg:observationStatus ?status .
+            ?measure skos:notation ?id ; sg:order ?order ; sg:inTable ?table .
+            ?table sg:order ?tableOrder .
+            ?area skos:notation ?code ; a ?areaKind .
+            FILTER (?areaKind IN (sg:MunicipalityArea, sg:CountyArea, sg:CountryArea, sg:KostraGroup))
+            OPTIONAL {{ ?obs sg:value ?value }}
+            OPTIONAL {{ ?obs sg:printedValue ?printed }}
+            OPTIONAL {{ ?measure sg:reportedBy ?serviceArea . {label('?serviceArea', 'serviceAreaLabel')} }}
+            OPTIONAL {{ ?measure sg:unit ?unit . {label('?unit', 'unitLabel')} }}
+            {label('?table', 'tableLabel')}
+            {label('?measure', 'measureLabel')}
+            {label('?area', 'areaLabel')}
+        }}""")
+    kind_rank = {"MunicipalityArea": 0, "CountyArea": 1, "CountryArea": 2, "KostraGroup": 3}
+    records = [{
+        "table_id": short(r["table"]), "table_label": r["tableLabel"], "service_area_label": r["serviceAreaLabel"],
+        "measure_id": r["id"], "measure_label": r["measureLabel"], "unit_label": r["unitLabel"],
+        "area_code": r["code"], "area_label": r["areaLabel"], "area_kind": short(r["areaKind"]),
+        "year": r["year"], "value": number(r["value"]), "printed": r["printed"],
+        "status": short(r["status"]), "_sort": (int(r["tableOrder"]), int(r["order"]), r["id"],
+                                                r["code"] != config.KOMMUNENUMMER, kind_rank[short(r["areaKind"])],
+                                                r["code"], r["year"])} for r in found]
+    records.sort(key=lambda record: record["_sort"])
+    for record in records:
+        del record["_sort"]
+    return records
+
+
 # ---- The whole report ----------------------------------------------------------------------
 
 def coverage_report(progress: Callable[[str], None] | None = None, build_dir: Path | None = None) -> dict:
@@ -542,6 +577,8 @@ def _coverage_report(say: Callable[[str], None]) -> dict:
     say("temaplaner og tjenesteområder")
     sections["thematic_plans"] = thematic_plans(areas)
     sections["service_areas"] = service_areas(sections["thematic_plans"], areas)
+    say("Asker og sammenlignbare kommuner")
+    sections["comparison"] = comparison()
     meta = {
         "title": "Dekningsrapport: hull i Asker kommunes styringssystem",
         "title_en": "Coverage-gap report: holes in Asker kommune's steering system",

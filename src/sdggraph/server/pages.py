@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from .. import config
 from ..errors import BuildMissingError
 from ..query import traverse
-from . import negotiation, serialize
+from . import comparison_pages, negotiation, serialize
 from .common import build_dir_of, local_href, page, pick_format
 
 router = APIRouter()
@@ -340,6 +340,12 @@ def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) 
         parts.append(f'<p class="definition">{escape(definitions[0].value)}</p>')
     if sg("Indicator") in types:
         parts.append(indicator_html(store, resource))
+    if sg("ServiceArea") in types:  # issue 13: the KOSTRA figures its chapter reports, with a comparison chart
+        parts.append(comparison_pages.kostra_html(store, iri))
+    if sg("ReferenceArea") in types:
+        parts.append(comparison_pages.area_html(store, iri))
+    if sg("ComparisonMeasure") in types:
+        parts.append(comparison_pages.measure_html(store, iri))
     stated = [(p, o) for p, o, inferred in resource.outgoing if not inferred]
     inferred = [(p, o) for p, o, is_inferred in resource.outgoing if is_inferred]
     parts.append(f"<h2>Egenskaper og lenker ut</h2>{property_table(stated, label, 'outgoing')}")
@@ -425,6 +431,12 @@ def serve_resource(request: Request, iri: str) -> Response:
 @router.get("/kommune/{rest:path}")
 def kommune_resource(rest: str, request: Request):
     return serve_resource(request, config.base_iri() + "kommune/" + rest)
+
+
+@router.get("/ref-area/{rest:path}")
+def ref_area_resource(rest: str, request: Request):
+    """The reference areas (issue 13) are national, not Asker's: they live under ref-area/."""
+    return serve_resource(request, config.base_iri() + "ref-area/" + rest)
 
 
 @router.get("/ontology")
