@@ -20,7 +20,8 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
-from rdflib.term import BNode
+from rdflib.namespace import RDF, split_uri
+from rdflib.term import BNode, URIRef
 
 from .. import config, layout
 from ..layout import DATASET_FILE, LAYERS, MANIFEST_FILE, STORE_DIR, graph_iri
@@ -59,11 +60,35 @@ def sorted_ntriples(graph: Graph) -> str:
     return "".join(line + "\n" for line in sorted(lines))
 
 
+# Namespaces the data uses that config.PREFIXES does not name (the Data Cube's SDMX terms).
+EXTRA_PREFIXES = {
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
+    "sdmx-code": "http://purl.org/linked-data/sdmx/2009/code#",
+}
+
+
 def turtle(graph: Graph) -> str:
     out = Graph()
-    for prefix, namespace in config.PREFIXES.items():
+    for prefix, namespace in {**config.PREFIXES, **EXTRA_PREFIXES}.items():
         out.bind(prefix, config.rebase(namespace), override=True, replace=True)
     out += graph
+    # rdflib invents ns1:, ns2: … for other predicate and class namespaces in the order it meets
+    # them, which varies between runs; bind them first, in sorted order, so the file is stable.
+    known = {str(ns) for _, ns in out.namespaces()}
+    unknown = set()
+    for _, p, o in graph:
+        for term in (p, o) if p == RDF.type else (p,):
+            if isinstance(term, URIRef):
+                try:
+                    namespace = split_uri(term)[0]
+                except ValueError:  # not splittable: rdflib writes it as a full IRI
+                    continue
+                if namespace not in known:
+                    unknown.add(namespace)
+    for number, namespace in enumerate(sorted(unknown), start=1):
+        out.bind(f"ns{number}", namespace, override=True, replace=True)
     return out.serialize(format="turtle")
 
 
