@@ -53,6 +53,7 @@ LAYERS = ("asserted", "reference", "inferred")
 STORE_DIR = "oxigraph"
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
+LOCATIONS_FILE = "locations.json"  # resource IRI -> "file:line" it was compiled from (validation messages)
 
 
 def build_dir() -> Path:

@@ -48,6 +48,7 @@ class Result:
     message_en: str | None
     hint: str | None  # Norwegian (nb)
     hint_en: str | None
+    location: str | None = None  # where the focus node was stated: "data/…/x.observations.csv:14" (or a .ttl file)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -200,9 +201,13 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
         extras += rebased(parse_rdf_file(path))
     if edited_inputs:
         # The build holds the old version of an edited input: compile data/ afresh instead.
+        from ..compile.sources import locations
+
         graph = Graph()
-        for source in load_sources():
+        sources = load_sources()
+        for source in sources:
             graph += source.graph
+        graph.locations = locations(sources)
     else:
         graph = rdflib_graph(build_dir, layers=("asserted", "reference"))
     graph += extras
@@ -213,7 +218,7 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
 # ---- Validation ---------------------------------------------------------------------------
 
 def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
-                   infer: bool = True) -> ValidationResult:
+                   infer: bool = True, reference: bool | None = None) -> ValidationResult:
     """Validate `data` against `shapes` (default shapes/*.ttl), with the ontology as ont_graph.
 
     With infer=True the OWL-RL entailments the build keeps (sdggraph.inference) are added first,
@@ -230,7 +235,7 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     target += data
     if infer:
         target += ontology
-        target += inference.infer(target).inferred
+        target += inference.infer(target, reference=reference).inferred
     bind_prefixes(target)
     # inplace: `target` is our own copy, and pySHACL must query it (not a clone) to use its cache.
     _, report, text = pyshacl.validate(
@@ -266,13 +271,33 @@ class PreparedQueryGraph(Graph):
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
+def build_locations(build_dir: Path | None = None) -> dict[str, str]:
+    """The build's record of where each resource was stated (empty for builds from before it existed)."""
+    import json
+
+    from ..layout import LOCATIONS_FILE, require_build
+
+    path = require_build(build_dir) / LOCATIONS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def with_locations(result: ValidationResult, where: dict[str, str]) -> ValidationResult:
+    for r in result.results:
+        r.location = where.get(r.focus_node)
+    return result
+
+
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
-             shapes_dir: Path | None = None) -> ValidationResult:
+             shapes_dir: Path | None = None, reference: bool | None = None) -> ValidationResult:
     """Validate the built graph plus `extra_files`; keep results of `severity` or worse."""
     check_severity(severity)
     shapes = shapes_graph(shapes_dir)
     data, needs_inference = data_graph(extra_files, build_dir)
-    return validate_graph(data, shapes=shapes, infer=needs_inference).at_least(severity)
+    where = getattr(data, "locations", None)
+    if where is None:
+        where = build_locations(build_dir)
+    result = validate_graph(data, shapes=shapes, infer=needs_inference, reference=reference).at_least(severity)
+    return with_locations(result, where)
 
 
 def result_order(result: Result):
@@ -407,6 +432,8 @@ def format_text(result: ValidationResult) -> str:
             if r.value and r.value != title:
                 where.append(f"verdi: {r.value}")
             lines.append(f"  {'':<9} {' · '.join(where)}")
+            if r.location:
+                lines.append(f"  {'':<9} fil: {r.location}")
             if r.hint:
                 lines.append(f"  {'':<9} retting: {r.hint}")
     return "\n".join(lines) + "\n"
