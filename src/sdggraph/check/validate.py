@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
 from .. import config, layout
 from ..errors import InputFileError, SdggraphError
+from . import shacl_fast
 
 SHAPE = "https://w3id.org/sdggraph/shapes#"
 HINT = URIRef(SHAPE + "hint")
@@ -231,6 +232,11 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
 
     ontology = ontology if ontology is not None else ontology_graph()
     shapes = shapes if shapes is not None else shapes_graph()
+    if not inference.use_reference(reference) and shacl_fast.unsupported(shapes) is None:
+        triples = set(data) | set(ontology)  # pySHACL mixes ont_graph into the data graph too
+        if infer:
+            triples |= set(inference.infer(triples, reference=False).inferred)
+        return fast_result(triples, shapes)
     target = PreparedQueryGraph()
     target += data
     if infer:
@@ -247,6 +253,16 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     nodes = [node for report_node in report.subjects(RDF.type, SH.ValidationReport)
              for node in report.objects(report_node, SH.result)]
     results = sorted((describe(report, node, target, shapes) for node in nodes), key=result_order)
+    return ValidationResult(results, report, shapes)
+
+
+def fast_result(triples, shapes: Graph, store=None) -> ValidationResult:
+    """Validate with the fast path (check/shacl_fast.py): the same results as pySHACL."""
+    report, labels = shacl_fast.validate(triples, shapes, store)
+    bind_prefixes(labels)
+    nodes = [node for report_node in report.subjects(RDF.type, SH.ValidationReport)
+             for node in report.objects(report_node, SH.result)]
+    results = sorted((describe(report, node, labels, shapes) for node in nodes), key=result_order)
     return ValidationResult(results, report, shapes)
 
 
@@ -290,8 +306,19 @@ def with_locations(result: ValidationResult, where: dict[str, str]) -> Validatio
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
              shapes_dir: Path | None = None, reference: bool | None = None) -> ValidationResult:
     """Validate the built graph plus `extra_files`; keep results of `severity` or worse."""
+    from ..compile.inference import use_reference
+
     check_severity(severity)
     shapes = shapes_graph(shapes_dir)
+    if not extra_files and not use_reference(reference) and shacl_fast.unsupported(shapes) is None:
+        # The built graph as it is: read with Oxigraph's parser, SPARQL constraints on the built store.
+        from ..layout import DATASET_FILE, require_build
+        from ..store.local import open_store
+
+        build_dir = require_build(build_dir)
+        triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
+        result = fast_result(triples, shapes, open_store(build_dir)).at_least(severity)
+        return with_locations(result, build_locations(build_dir))
     data, needs_inference = data_graph(extra_files, build_dir)
     where = getattr(data, "locations", None)
     if where is None:
