@@ -42,7 +42,7 @@ def test_the_shapes_are_all_supported(shapes_and_ontology):
 
 
 def test_same_results_on_the_shipped_data(build_dir):
-    fast, reference = validate(reference=False), validate(reference=True)
+    fast, reference = validate(build_dir=build_dir, reference=False), validate(build_dir=build_dir, reference=True)
     assert len(reference.results) > 50
     assert comparable(fast) == comparable(reference)
     assert report_triples(fast) == report_triples(reference)
@@ -53,7 +53,8 @@ def test_same_results_on_an_edited_file(build_dir, tmp_path):
 
     edit = tmp_path / "edit.ttl"
     edit.write_text(BROKEN_EDIT, encoding="utf-8")
-    fast, reference = validate([edit], reference=False), validate([edit], reference=True)
+    fast = validate([edit], build_dir=build_dir, reference=False)
+    reference = validate([edit], build_dir=build_dir, reference=True)
     assert not reference.conforms
     assert comparable(fast) == comparable(reference)
 

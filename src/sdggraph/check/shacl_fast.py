@@ -499,9 +499,9 @@ def labels_graph(data: Data, nodes) -> Graph:
 
 
 def validate(triples, shapes: Graph, store: pyoxigraph.Store | None = None):
-    """(report graph, findings' result nodes, labels graph) for `triples` (rdflib terms)."""
+    """(report graph, labels graph, the data's pyoxigraph store) for `triples` (rdflib terms)."""
     data = Data(triples, store)
     findings = Validator(shapes, data).run()
     report = report_graph(findings, shapes)
     return report, labels_graph(data, {f.focus for f in findings} | {f.value for f in findings
-                                                                         if isinstance(f.value, URIRef)})
+                                                                         if isinstance(f.value, URIRef)}), data.store()

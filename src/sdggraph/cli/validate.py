@@ -23,9 +23,10 @@ def cmd_validate(args) -> int:
     else:
         text = format_text(result)
     sys.stdout.write(text)
-    if not result.conforms:
+    if not result.passes:
         counts = result.counts()
-        raise CheckFailed(f"validering feilet: {counts['violation']} brudd (sh:Violation)")
+        checks = f"; {len(result.failed_checks)} integritetssjekker fant rader" if result.failed_checks else ""
+        raise CheckFailed(f"validering feilet: {counts['violation']} brudd (sh:Violation){checks}")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF, split_uri
+from rdflib.namespace import RDF
 from rdflib.term import BNode, URIRef
 
 from .. import config, layout
@@ -61,10 +62,25 @@ class BuildReport:
         return out
 
 
-def sorted_ntriples(graph: Graph) -> str:
+def _ox(term):
+    from ..check.shacl_fast import to_ox
+
+    return to_ox(term)
+
+
+def canonical(graph: Graph) -> Graph:
     if any(isinstance(term, BNode) for triple in graph for term in triple):
-        graph = to_canonical_graph(graph)  # stable blank node labels
-    lines = {line for line in graph.serialize(format="nt").splitlines() if line.strip()}
+        return to_canonical_graph(graph)  # stable blank node labels
+    return graph
+
+
+def sorted_ntriples(graph: Graph) -> str:
+    """The graph as N-Triples, one line per triple, sorted (written by Oxigraph's serializer)."""
+    return ntriples_lines(canonical(graph))
+
+
+def ntriples_lines(graph: Graph) -> str:
+    lines = {f"{pyoxigraph.Triple(_ox(s), _ox(p), _ox(o))} ." for s, p, o in graph}
     return "".join(line + "\n" for line in sorted(lines))
 
 
@@ -75,35 +91,48 @@ EXTRA_PREFIXES = {
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
     "sdmx-code": "http://purl.org/linked-data/sdmx/2009/code#",
 }
+SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")  # a Turtle local name needing no escapes
 
 
 def turtle(graph: Graph) -> str:
-    out = Graph()
-    for prefix, namespace in {**config.PREFIXES, **EXTRA_PREFIXES}.items():
-        out.bind(prefix, config.rebase(namespace), override=True, replace=True)
-    out += graph
-    # rdflib invents ns1:, ns2: … for other predicate and class namespaces in the order it meets
-    # them, which varies between runs; bind them first, in sorted order, so the file is stable.
-    known = {str(ns) for _, ns in out.namespaces()}
-    unknown = set()
-    for _, p, o in graph:
-        for term in (p, o) if p == RDF.type else (p,):
-            if isinstance(term, URIRef):
-                try:
-                    namespace = split_uri(term)[0]
-                except ValueError:  # not splittable: rdflib writes it as a full IRI
-                    continue
-                if namespace not in known:
-                    unknown.add(namespace)
-    for number, namespace in enumerate(sorted(unknown), start=1):
-        out.bind(f"ns{number}", namespace, override=True, replace=True)
-    return out.serialize(format="turtle")
+    """The graph as Turtle: prefixed names for the project's namespaces, one block per subject,
+    everything sorted, so the file is the same on every run (rdflib's writer invents ns1:, ns2:
+    in the order it meets namespaces, and takes seconds)."""
+    namespaces = sorted(((config.rebase(ns), prefix) for prefix, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()),
+                        key=lambda pair: -len(pair[0]))
+    used = {}
+
+    def name(term) -> str:
+        if isinstance(term, URIRef):
+            iri = str(term)
+            for namespace, prefix in namespaces:
+                if iri.startswith(namespace) and SAFE_LOCAL.match(iri[len(namespace):]):
+                    used[prefix] = namespace
+                    return f"{prefix}:{iri[len(namespace):]}"
+            return f"<{iri}>"
+        return str(_ox(term))
+
+    blocks = {}
+    for s, p, o in graph:
+        blocks.setdefault(s, {}).setdefault(p, []).append(o)
+    body = []
+    for subject in sorted(blocks, key=lambda t: (isinstance(t, BNode), str(t))):
+        predicates = blocks[subject]
+        order = sorted(predicates, key=lambda p: (p != RDF.type, str(p)))
+        parts = []
+        for p in order:
+            objects = ", ".join(sorted(name(o) for o in predicates[p]))
+            parts.append(f"{'a' if p == RDF.type else name(p)} {objects}")
+        body.append(f"{name(subject)} " + " ;\n    ".join(parts) + " .\n")
+    header = "".join(f"@prefix {prefix}: <{used[prefix]}> .\n" for prefix in sorted(used))
+    return header + "\n" + "\n".join(body)
 
 
 def write_outputs(target: Path, layers: dict[str, Graph]) -> None:
     quads = []
     for layer, graph in layers.items():
-        nt = sorted_ntriples(graph)
+        graph = canonical(graph)
+        nt = ntriples_lines(graph)
         (target / f"{layer}.nt").write_text(nt, encoding="utf-8")
         (target / f"{layer}.ttl").write_text(turtle(graph), encoding="utf-8")
         iri = graph_iri(layer)
@@ -172,11 +201,10 @@ def gate(staging: Path, out_dir: Path, current: dict, report: BuildReport, allow
          reference: bool | None) -> list[str]:
     """The integrity checks on the staged build; the problems that keep it from being swapped in."""
     from ..check.validate import validate
-    from ..check.violations import failed_checks
-    from ..query.named import discover
+    from ..check.violations import check_names
 
     problems = []
-    result = validate(build_dir=staging, severity="violation", reference=reference)
+    result = validate(build_dir=staging, severity="violation", reference=reference)  # shapes and queries
     violations = [r for r in result.results if r.severity == "violation"]
     if violations:
         problems.append(f"SHACL: {len(violations)} violation{'s' if len(violations) != 1 else ''} "
@@ -186,8 +214,8 @@ def gate(staging: Path, out_dir: Path, current: dict, report: BuildReport, allow
             problems.append(f"  {r.focus_node.rsplit('/', 1)[-1]}{where}: {r.message}")
         if len(violations) > 20:
             problems.append(f"  … and {len(violations) - 20} more")
-    checks = [query.name for query in discover().values() if query.is_check]
-    failures = failed_checks(staging)
+    checks = check_names()
+    failures = result.failed_checks
     for name, header, rows in failures:
         problems.append(f"check {name}: {len(rows)} row{'s' if len(rows) != 1 else ''}, e.g. "
                         + ", ".join(f"{h}={v}" for h, v in zip(header, rows[0])))
