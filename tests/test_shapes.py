@@ -171,8 +171,8 @@ def test_nonconforming_fixture(shape, shapes_and_ontology):
 def test_messages_fill_in_the_facts(shapes_and_ontology):
     result = run("ObservationValueInUnitRange", "nonconforming", shapes_and_ontology)
     [finding] = result.by_shape(SHAPE + "ObservationValueInUnitRange")
-    assert finding.message == "Verdien 140.0 ligger utenfor det rimelige området for enheten «prosent» (0.0–100.0)."
-    assert finding.message_en == 'The value 140.0 lies outside the plausible range of the unit "prosent" (0.0–100.0).'
+    assert finding.message == "Verdien 140.0 ligger utenfor det rimelige området for enheten «prosent» (0–100)."
+    assert finding.message_en == 'The value 140.0 lies outside the plausible range of the unit "prosent" (0–100).'
     result = run("IndicatorWithoutLatestFigure", "nonconforming", shapes_and_ontology)
     messages = {r.focus_node.rsplit("/", 1)[-1]: r.message for r in result.by_shape(SHAPE + "IndicatorWithoutLatestFigure")}
     assert messages == {"TST-02": "Indikatoren har ikke tall for 2024: Ikke målt.",

@@ -25,6 +25,8 @@ OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
 
 STATUS = {"measured": SG.Measured, "not_measured": SG.NotMeasured, "not_yet_published": SG.NotYetPublished}
+STATUS_CODE = {iri: code for code, iri in STATUS.items()}
+PRINTED_STATUS = {"ikke målt": SG.NotMeasured, "tall kommer": SG.NotYetPublished}  # the report's words, casefolded
 COMPARATOR = {">": SG.GreaterThan, ">=": SG.GreaterOrEqual, "<": SG.LessThan, "<=": SG.LessOrEqual}
 DIRECTION = {"increase": SG.Increase, "decrease": SG.Decrease}
 BASIS = {"stated": SG.StatedInSource, "curated": SG.Curated}
@@ -88,23 +90,45 @@ class Row(dict):
             self.fail(f"column '{column}': '{value}' is not a number with '.' as decimal separator")
 
 
-def read_table(path: Path, columns: Iterable[str]) -> list[Row]:
+def decode_utf8(path: Path, data: bytes) -> str:
+    """The file's text; a UTF-8 byte-order mark (Excel writes one) is dropped; other encodings fail
+    with the line and column of the first byte that is not UTF-8."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in columns if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputFileError(path, 1, f"missing columns: {', '.join(missing)}")
-            rows = []
-            for values in reader:
-                if None in values:
-                    raise InputFileError(path, reader.line_num, "more cells than header columns (an unquoted comma?)")
-                rows.append(Row(values, path, reader.line_num))
-            return rows
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputFileError(path, None, f"not UTF-8: {error}") from error
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputFileError(path, line, f"not UTF-8 (byte 0x{data[error.start]:02x} at column {column}): "
+                                         f"save the file as UTF-8 (in Excel: CSV UTF-8)") from error
+
+
+def read_table(path: Path, columns: Iterable[str]) -> list[Row]:
+    import io
+
+    try:
+        text = decode_utf8(path, path.read_bytes())
+    except FileNotFoundError as error:
+        raise InputFileError(path, None, "file not found") from error
+    if not text.strip():
+        raise InputFileError(path, 1, "the file is empty: it needs a header line and at least one row")
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputFileError(path, 1, f"missing columns: {', '.join(missing)}")
+        rows = []
+        for values in reader:
+            if None in values:
+                raise InputFileError(path, reader.line_num, "more cells than header columns (an unquoted comma?)")
+            if not any((value or "").strip() for value in values.values()):
+                continue  # a blank line (spreadsheets leave them at the end)
+            rows.append(Row(values, path, reader.line_num))
     except csv.Error as error:
-        raise InputFileError(path, None, f"CSV error: {error}") from error
+        raise InputFileError(path, reader.line_num or None, f"CSV error: {error}") from error
+    if not rows:
+        raise InputFileError(path, 1, "the table has a header but no rows (emptied by mistake?); "
+                                      "remove the file if it is meant to go")
+    return rows
 
 
 def table_kind(path: Path) -> str:
@@ -148,6 +172,7 @@ def compile_indicators(graph: Graph, rows: list[Row], context: dict):
         subgoal = row.required("subgoal_id")
         if not SUBGOAL_ID.match(subgoal):
             row.fail(f"subgoal_id '{subgoal}' is not like HEL-1")
+        check_known(row, "subgoal_id", subgoal, URIRef(resource("sub-goal", subgoal)), context)
         unit = row.lookup("unit", context["units"])
         indicator = URIRef(resource("indicator", ident))
         context["indicators"][ident] = unit
@@ -263,6 +288,14 @@ def compile_observations(graph: Graph, rows: list[Row], context: dict):
                      + (f" in edition {edition.ident}" if edition else ""))
         context["observations"].add(key)
         status = row.lookup("status", STATUS)
+        printed = row.optional("printed")
+        printed_status = PRINTED_STATUS.get(printed.casefold())
+        if printed_status is not None and printed_status != status:
+            row.fail(f"status '{row.optional('status')}' contradicts the printed text '{printed}' "
+                     f"(use status {STATUS_CODE[printed_status]} and an empty value)")
+        if status != SG.Measured and printed and printed_status is None:
+            row.fail(f"status '{row.optional('status')}' contradicts the printed text '{printed}' "
+                     f"(a figure is printed: use status measured and the value)")
         unit = context["indicators"][ident]
         value = observation_literal(row, units_by_iri[unit])
         if (status == SG.Measured) != (value is not None):
@@ -290,6 +323,9 @@ def finish_observations(context: dict):
     for (ident, year), figures in sorted(context["figures"].items()):
         figures = sorted(figures, key=lambda f: f[0].report_year if f[0] else "")
         edition, row, graph, status, value, unit = figures[-1]
+        for _, figure_row, figure_graph, *_ in figures:  # what is added here is located at its row
+            if isinstance(figure_graph, LocatedGraph):
+                figure_graph.current = (figure_row.path, figure_row.line)
         observation = URIRef(resource("observation", f"{ident}-{year}"))
         graph.add((observation, RDF.type, SG.IndicatorObservation))
         graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
@@ -306,12 +342,26 @@ def finish_observations(context: dict):
             if old_status != later_status or not same_number(old_value, later_value):
                 later_graph.add((later, PROV.wasRevisionOf, superseded))
             later, later_graph, later_status, later_value = superseded, old_graph, old_status, old_value
+        for _, _, figure_graph, *_ in figures:
+            if isinstance(figure_graph, LocatedGraph):
+                figure_graph.current = None
 
 
 def same_number(a: Literal | None, b: Literal | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return Decimal(str(a)) == Decimal(str(b))
+
+
+def check_known(row: Row, column: str, ident: str, iri: URIRef, context: dict) -> None:
+    """A row may only point at a kommuneplan resource the Turtle data defines (when it is known)."""
+    known = context.get("known")
+    if known is not None and iri not in known:
+        kind = iri.split("/")[-2]
+        similar = sorted(str(k).rsplit("/", 1)[-1] for k in known if k.split("/")[-2] == kind
+                         and str(k).rsplit("/", 1)[-1].split("-")[0] == ident.split("-")[0])
+        hint = f" (known in {ident.split('-')[0]}: {', '.join(similar)})" if similar else ""
+        row.fail(f"column '{column}': {ident} is not a {kind} defined in data/*.ttl{hint}")
 
 
 def fn_subject(row: Row) -> URIRef:
@@ -328,6 +378,7 @@ def fn_subject(row: Row) -> URIRef:
 def compile_fn_links(graph: Graph, rows: list[Row], context: dict):
     for row in rows:
         subject = fn_subject(row)
+        check_known(row, "subject_id", row.required("subject_id"), subject, context)
         reference = row.required("fn_ref")
         link = URIRef(resource("fn-link", f"{row.required('subject_id')}--{reference}"))
         if link in context["fn_links"]:
@@ -405,9 +456,34 @@ TABLES: list[tuple[str, tuple[str, ...], Callable]] = [
 KNOWN_KINDS = {kind for kind, _, _ in TABLES}
 
 
-def compile_tables(paths: list[Path], editions: dict[str, Edition] | None = None) -> list[tuple[Path, Graph]]:
+class LocatedGraph(Graph):
+    """A graph that remembers, for each subject, the table row that first stated something about it,
+    so validation results can name the file and line to fix."""
+
+    def __init__(self):
+        super().__init__()
+        self.locations: dict = {}  # subject -> (path, line)
+        self.current = None
+
+    def add(self, triple):
+        if self.current is not None:
+            self.locations.setdefault(triple[0], self.current)
+        return super().add(triple)
+
+
+def located(rows: list[Row], graph: LocatedGraph):
+    for row in rows:
+        graph.current = (row.path, row.line)
+        yield row
+    graph.current = None
+
+
+def compile_tables(paths: list[Path], known: set | None = None,
+                   editions: dict[str, Edition] | None = None) -> list[tuple[Path, Graph]]:
     """Compile every table; returns one graph per file, in a deterministic order.
 
+    `known`: the IRIs the Turtle data defines; rows pointing at a delmål, hovedmål or strategy
+    outside it fail. Each graph's `locations` maps a subject to the (file, line) it came from.
     `editions` are the report editions data/ declares (`report_editions`): observation rows name
     theirs in the column edition (may be empty when there is only one)."""
     by_kind: dict[str, list[Path]] = {}
@@ -416,13 +492,13 @@ def compile_tables(paths: list[Path], editions: dict[str, Edition] | None = None
         if kind not in KNOWN_KINDS:
             raise InputFileError(path, None, f"unknown table kind '{kind}'; known: {', '.join(sorted(KNOWN_KINDS))}")
         by_kind.setdefault(kind, []).append(path)
-    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set(),
+    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set(), "known": known,
                "editions": editions or {}, "figures": {}, "measures": {}, "comparison_observations": set()}
     compiled = []
     for kind, columns, compile_rows in TABLES:
         for path in by_kind.get(kind, []):
-            graph = Graph()
-            compile_rows(graph, read_table(path, columns), context)
+            graph = LocatedGraph()
+            compile_rows(graph, located(read_table(path, columns), graph), context)
             compiled.append((path, graph))
         if kind == "observations":
             finish_observations(context)
