@@ -76,6 +76,7 @@ EXTRA_PREFIXES = {
     "kstbl": str(KS_TRIPLE_BOTTOM_LINE),
     "qudt": "http://qudt.org/vocab/unit/",
     "dataset": config.resource("dataset", ""),
+    "areakommune": config.DEFAULT_BASE_IRI + "area/kommune/",
 }
 
 
@@ -98,6 +99,78 @@ def resource(kind: str, ident: str) -> URIRef:
 def municipality() -> URIRef:
     """kommune:asker, Asker kommune as an organisation (publisher of every export)."""
     return rebased(str(config.KOMMUNE) + "asker")
+
+
+# Digdir's organisation catalogue: DCAT-AP-NO and KS' files name publishers by the organisation
+# number in Enhetsregisteret.
+ORGANIZATION_CATALOG = "https://organization-catalog.fellesdatakatalog.digdir.no/organizations/"
+
+
+def organisation_number(graph: Graph) -> str | None:
+    """Asker kommune's organisation number as the data state it (org:identifier on kommune:asker)."""
+    from ..config import ORG
+    values = sorted(str(v) for v in graph.objects(municipality(), ORG.identifier))
+    return values[0] if values else None
+
+
+def publisher_iri(graph: Graph) -> URIRef:
+    """The publisher as an organisation-catalogue IRI; kommune:asker when the data give no number."""
+    number = organisation_number(graph)
+    return URIRef(ORGANIZATION_CATALOG + number) if number else municipality()
+
+
+def describe_publisher(out: Graph, graph: Graph) -> URIRef:
+    """Add the publisher (foaf:Agent with name, organisation number, and the note that the number
+    is sdggraph's choice) to `out`; return its IRI."""
+    from ..config import ORG
+    publisher = publisher_iri(graph)
+    name = label(graph, municipality(), "nb") or "Asker kommune"
+    out.add((publisher, RDF.type, FOAF.Agent))
+    out.add((publisher, RDF.type, FOAF.Organization))
+    out.add((publisher, FOAF.name, Literal(name, lang="nb")))
+    number = organisation_number(graph)
+    if number:
+        out.add((publisher, DCTERMS.identifier, Literal(number)))
+        out.add((publisher, ORG.identifier, Literal(number)))
+        for note in graph.objects(municipality(), SKOS.editorialNote):
+            out.add((publisher, SKOS.editorialNote, note))
+    if publisher != municipality():
+        out.add((publisher, RDFS.seeAlso, municipality()))
+    return publisher
+
+
+# Areas (municipalities) as shared resources, the same for every municipality's graph, so cubes of
+# several municipalities combine on sdmx-dimension:refArea: <base>area/kommune/<kommunenummer>.
+# The national register's record is Kartverket's kommuneinfo entry for the same number.
+KOMMUNE_REGISTER = "https://api.kartverket.no/kommuneinfo/v1/kommuner/"
+
+
+def area_scheme() -> URIRef:
+    return rebased(config.DEFAULT_BASE_IRI + "area/kommune")
+
+
+def area_iri(kommunenummer: str) -> URIRef:
+    return rebased(f"{config.DEFAULT_BASE_IRI}area/kommune/{kommunenummer}")
+
+
+def describe_area(out: Graph, kommunenummer: str, name_nb: str, name_en: str | None = None) -> URIRef:
+    """Add a municipality as an area (skos:Concept in the area scheme, dcterms:Location) to `out`."""
+    area = area_iri(kommunenummer)
+    scheme = area_scheme()
+    sg = Ns.sg()
+    out.add((scheme, RDF.type, SKOS.ConceptScheme))
+    out.add((scheme, SKOS.prefLabel, Literal("Kommuner etter kommunenummer", lang="nb")))
+    out.add((scheme, SKOS.prefLabel, Literal("Municipalities by municipality number", lang="en")))
+    out.add((area, RDF.type, SKOS.Concept))
+    out.add((area, RDF.type, DCTERMS.Location))
+    out.add((area, SKOS.inScheme, scheme))
+    out.add((area, SKOS.notation, Literal(kommunenummer)))
+    out.add((area, sg.municipalityNumber, Literal(kommunenummer)))
+    out.add((area, SKOS.prefLabel, Literal(name_nb, lang="nb")))
+    if name_en:
+        out.add((area, SKOS.prefLabel, Literal(name_en, lang="en")))
+    out.add((area, RDFS.seeAlso, URIRef(KOMMUNE_REGISTER + kommunenummer)))
+    return area
 
 
 def prefixes() -> dict[str, str]:
