@@ -20,6 +20,9 @@ from ..config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
 from ..errors import InputFileError
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
+# Years without a figure sit in their own Data Cube data set, so the measure is on every observation
+# of each set (IC-14) and aggregates over sdmx-measure:obsValue see only figures (export/datacube.py).
+OBSERVATIONS_WITHOUT_FIGURE_DATASET = URIRef(resource("dataset", "indicator-observations-without-figure"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
 
 STATUS = {"measured": SG.Measured, "not_measured": SG.NotMeasured, "not_yet_published": SG.NotYetPublished}
@@ -209,7 +212,8 @@ def compile_observations(graph: Graph, rows: list[Row], context: dict):
         observation = URIRef(resource("observation", f"{ident}-{year}"))
         indicator = URIRef(resource("indicator", ident))
         graph.add((observation, RDF.type, SG.IndicatorObservation))
-        graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
+        graph.add((observation, QB.dataSet,
+                   OBSERVATIONS_DATASET if value is not None else OBSERVATIONS_WITHOUT_FIGURE_DATASET))
         graph.add((observation, SG.ofIndicator, indicator))
         graph.add((observation, SG.year, Literal(year, datatype=XSD.gYear)))
         graph.add((observation, SG.observationStatus, status))
@@ -329,4 +333,4 @@ def compile_tables(paths: list[Path]) -> list[tuple[Path, Graph]]:
     return compiled
 
 
-__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "KOMMUNE"]
+__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "OBSERVATIONS_WITHOUT_FIGURE_DATASET", "KOMMUNE"]
