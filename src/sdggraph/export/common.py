@@ -76,7 +76,6 @@ EXTRA_PREFIXES = {
     "kstbl": str(KS_TRIPLE_BOTTOM_LINE),
     "qudt": "http://qudt.org/vocab/unit/",
     "dataset": config.resource("dataset", ""),
-    "areakommune": config.DEFAULT_BASE_IRI + "area/kommune/",
 }
 
 
