@@ -145,7 +145,7 @@ def test_counts_match_the_graph(cube, built_graph):
     observations = set(cube.subjects(RDF.type, URIRef(QB + "Observation")))
     in_graph = set(built_graph.subjects(RDF.type, URIRef(SG + "IndicatorObservation")))
     assert observations == in_graph
-    assert len(observations) == 400  # re-check when the data are final
+    assert len(observations) == 400
     slices = set(cube.subjects(RDF.type, URIRef(QB + "Slice")))
     per_indicator = Counter()
     for s in slices:
