@@ -22,6 +22,9 @@ from ..errors import InputFileError
 from .comparison import COMPARISON_TABLES, area_iri
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
+# Years without a figure sit in their own Data Cube data set, so the measure is on every observation
+# of each set (IC-14) and aggregates over sdmx-measure:obsValue see only figures (export/datacube.py).
+OBSERVATIONS_WITHOUT_FIGURE_DATASET = URIRef(resource("dataset", "indicator-observations-without-figure"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
 
 STATUS = {"measured": SG.Measured, "not_measured": SG.NotMeasured, "not_yet_published": SG.NotYetPublished}
@@ -328,7 +331,8 @@ def finish_observations(context: dict):
                 figure_graph.current = (figure_row.path, figure_row.line)
         observation = URIRef(resource("observation", f"{ident}-{year}"))
         graph.add((observation, RDF.type, SG.IndicatorObservation))
-        graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
+        graph.add((observation, QB.dataSet,
+                   OBSERVATIONS_DATASET if value is not None else OBSERVATIONS_WITHOUT_FIGURE_DATASET))
         graph.add((observation, SG.ofIndicator, URIRef(resource("indicator", ident))))
         graph.add((observation, SG.refArea, area_iri(KOMMUNENUMMER)))  # the same area dimension as comparisons
         add_figure(graph, observation, row, edition, status, value, unit)
@@ -505,4 +509,4 @@ def compile_tables(paths: list[Path], known: set | None = None,
     return compiled
 
 
-__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "KOMMUNE"]
+__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "OBSERVATIONS_WITHOUT_FIGURE_DATASET", "KOMMUNE"]

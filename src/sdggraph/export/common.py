@@ -100,6 +100,69 @@ def municipality() -> URIRef:
     return rebased(str(config.KOMMUNE) + "asker")
 
 
+# Digdir's organisation catalogue: DCAT-AP-NO and KS' files name publishers by the organisation
+# number in Enhetsregisteret.
+ORGANIZATION_CATALOG = "https://organization-catalog.fellesdatakatalog.digdir.no/organizations/"
+
+
+def organisation_number(graph: Graph) -> str | None:
+    """Asker kommune's organisation number as the data state it (org:identifier on kommune:asker)."""
+    from ..config import ORG
+    values = sorted(str(v) for v in graph.objects(municipality(), ORG.identifier))
+    return values[0] if values else None
+
+
+def publisher_iri(graph: Graph) -> URIRef:
+    """The publisher as an organisation-catalogue IRI; kommune:asker when the data give no number."""
+    number = organisation_number(graph)
+    return URIRef(ORGANIZATION_CATALOG + number) if number else municipality()
+
+
+def describe_publisher(out: Graph, graph: Graph) -> URIRef:
+    """Add the publisher (foaf:Agent with name, organisation number, and the note that the number
+    is sdggraph's choice) to `out`; return its IRI."""
+    from ..config import ORG
+    publisher = publisher_iri(graph)
+    name = label(graph, municipality(), "nb") or "Asker kommune"
+    out.add((publisher, RDF.type, FOAF.Agent))
+    out.add((publisher, RDF.type, FOAF.Organization))
+    out.add((publisher, FOAF.name, Literal(name, lang="nb")))
+    number = organisation_number(graph)
+    if number:
+        out.add((publisher, DCTERMS.identifier, Literal(number)))
+        out.add((publisher, ORG.identifier, Literal(number)))
+        for note in graph.objects(municipality(), SKOS.editorialNote):
+            out.add((publisher, SKOS.editorialNote, note))
+    if publisher != municipality():
+        out.add((publisher, RDFS.seeAlso, municipality()))
+    return publisher
+
+
+# Areas (municipalities) as shared resources, the same for every municipality's graph, so cubes of
+# several municipalities combine on sdmx-dimension:refArea: <base>area/kommune/<kommunenummer>.
+# The national register's record is Kartverket's kommuneinfo entry for the same number.
+def area_scheme() -> URIRef:
+    """The code list of the area dimension in the exports: the reference areas of data/comparison/."""
+    return rebased(config.DEFAULT_BASE_IRI + "ref-area/")
+
+
+def describe_area(out: Graph, graph: Graph, area: URIRef) -> URIRef:
+    """Copy a reference area (as the graph has it: names, official code, register entry) into `out`,
+    as a concept of the area code list, so a cube's area dimension is self-described."""
+    scheme = area_scheme()
+    out.add((scheme, RDF.type, SKOS.ConceptScheme))
+    out.add((scheme, SKOS.prefLabel, Literal("Områder etter offisiell kode", lang="nb")))
+    out.add((scheme, SKOS.prefLabel, Literal("Areas by official code", lang="en")))
+    out.add((area, RDF.type, SKOS.Concept))
+    out.add((area, RDF.type, DCTERMS.Location))
+    out.add((area, SKOS.inScheme, scheme))
+    sg = Ns.sg()
+    for prop in (RDF.type, SKOS.prefLabel, SKOS.notation, sg.registerEntry):
+        for value in graph.objects(area, prop):
+            out.add((area, prop, value))
+    return area
+
+
 def prefixes() -> dict[str, str]:
     """All prefixes the exports bind, under the configured base."""
     return {name: config.rebase(ns) for name, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()}
