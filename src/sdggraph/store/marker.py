@@ -58,44 +58,54 @@ def subject(graph: str) -> str:
 @dataclass
 class Mark:
     graph: str
-    build: str
+    build: str | None = None
     sha256: str | None = None
     triples: int | None = None
     pushed_at: str | None = None
+    swapping: str | None = None  # the build whose swap began and did not finish
 
 
-def delete_marks(graphs: list[str]) -> list[str]:
-    """Update operations that remove the marks of these graphs (first in the swap request)."""
-    return [f"DELETE WHERE {{ GRAPH <{marker_graph()}> {{ <{subject(graph)}> ?p ?o }} }}" for graph in graphs]
+def delete_marks(graphs: list[str], build: str) -> list[str]:
+    """Update operations that begin the swap: the targets' marks go, a `swapping` note comes
+    (so a swap interrupted on a store without transactions is told from a store never pushed)."""
+    operations = [f"DELETE WHERE {{ GRAPH <{marker_graph()}> {{ <{subject(graph)}> ?p ?o }} }}" for graph in graphs]
+    notes = " ".join(f'<{subject(graph)}> <{PUSH}swapping> "{build}" .' for graph in graphs)
+    operations.append(f"INSERT DATA {{ GRAPH <{marker_graph()}> {{ {notes} }} }}")
+    return operations
 
 
 def insert_marks(marks: list[Mark]) -> str:
-    """The update operation that writes the marks (last in the swap request)."""
+    """The update operations that end the swap: the notes go, the marks come (last in the request)."""
     pushed_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     lines = []
     for mark in marks:
         lines.append(f'<{subject(mark.graph)}> <{PUSH}build> "{mark.build}" ; <{PUSH}sha256> "{mark.sha256}" ; '
                      f'<{PUSH}triples> "{mark.triples}"^^<{XSD}integer> ; '
                      f'<{PUSH}pushedAt> "{pushed_at}"^^<{XSD}dateTime> .')
-    return f"INSERT DATA {{ GRAPH <{marker_graph()}> {{\n  " + "\n  ".join(lines) + "\n} }"
+    notes = " ;\n".join(f"DELETE WHERE {{ GRAPH <{marker_graph()}> {{ <{subject(mark.graph)}> <{PUSH}swapping> ?b }} }}"
+                        for mark in marks)
+    return notes + f" ;\nINSERT DATA {{ GRAPH <{marker_graph()}> {{\n  " + "\n  ".join(lines) + "\n} }"
 
 
 def read_marks_query(in_graph: bool = False) -> str:
-    """The marks as rows; `in_graph`: name the marker graph in the query (no protocol dataset)."""
-    pattern = (f"?graph <{PUSH}build> ?build . OPTIONAL {{ ?graph <{PUSH}sha256> ?sha256 }} "
-               f"OPTIONAL {{ ?graph <{PUSH}triples> ?triples }} OPTIONAL {{ ?graph <{PUSH}pushedAt> ?pushedAt }}")
+    """The marker graph's statements as rows; `in_graph`: name the graph in the query (no protocol dataset)."""
+    pattern = f"?graph ?p ?o FILTER (STRSTARTS(STR(?p), \"{PUSH}\"))"
     if in_graph:
         pattern = f"GRAPH <{marker_graph()}> {{ {pattern} }}"
-    return f"SELECT ?graph ?build ?sha256 ?triples ?pushedAt WHERE {{ {pattern} }}"
+    return f"SELECT ?graph ?p ?o WHERE {{ {pattern} }}"
 
 
 def marks_from_rows(rows) -> dict[str, Mark]:
-    marks = {}
-    for graph, build, sha, triples, pushed_at in rows:
+    marks: dict[str, Mark] = {}
+    for graph, predicate, value in rows:
         name = "default" if graph.value == DEFAULT_GRAPH_SUBJECT else graph.value
-        marks[name] = Mark(name, build.value, sha.value if sha else None,
-                           int(triples.value) if triples is not None else None,
-                           pushed_at.value if pushed_at is not None else None)
+        mark = marks.setdefault(name, Mark(name))
+        field_name = {"build": "build", "sha256": "sha256", "triples": "triples", "pushedAt": "pushed_at",
+                      "swapping": "swapping"}.get(predicate.value[len(PUSH):])
+        if field_name == "triples":
+            setattr(mark, field_name, int(value.value))
+        elif field_name:
+            setattr(mark, field_name, value.value)
     return marks
 
 
@@ -139,6 +149,13 @@ def verify(endpoint: str, graphs: list[str] | None, required: bool) -> Verified:
         return Verified(None, [], [])
     marks = read_marks(endpoint)
     where = redact(endpoint)
+    swapping = {graph: marks[graph].swapping for graph in graphs if graph in marks and marks[graph].swapping}
+    if swapping:
+        names = ", ".join(f"<{graph}>" for graph in swapping)
+        raise MixedStore(f"the store at {where} may hold a mix of builds: the swap of build "
+                         f"{short(sorted(swapping.values())[0])} into {names} began and did not finish (an interrupted "
+                         f"push on a store whose update requests are not transactional); push again (sdggraph push)")
+    marks = {graph: mark for graph, mark in marks.items() if mark.build}
     found = {graph: marks[graph] for graph in graphs if graph in marks}
     unmarked = [graph for graph in graphs if graph not in marks]
     builds = sorted({mark.build for mark in found.values()})

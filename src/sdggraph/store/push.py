@@ -305,7 +305,7 @@ def staging_graph(token: str, upload: Upload) -> str:
 
 def swap_request(uploads: list[Upload], staging: list[str], marks: list[marker.Mark]) -> str:
     """Remove the targets' marks, move each staged graph onto its target, write the new marks."""
-    operations = marker.delete_marks([upload.graph for upload in uploads])
+    operations = marker.delete_marks([upload.graph for upload in uploads], marks[0].build)
     for upload, source in zip(uploads, staging):
         if upload.graph == DEFAULT_GRAPH:
             operations += ["DROP SILENT DEFAULT", f"MOVE <{source}> TO DEFAULT"]
@@ -341,11 +341,13 @@ def push(endpoint: str, graph: str | None = None, auth: str | None = None, token
         session = Session(client, headers, query_url, update_url, timeout)
         phase = Phase.BEFORE
         before: dict[str, marker.Mark] = {}
+        sent: list[str] = []  # staging graphs a PUT went out for (they may exist on the store)
         try:
             before = session.marks("reading the push marker")
             for number, (upload, target) in enumerate(zip(uploads, staging), 1):
                 started = time.monotonic()
                 label = "+".join(upload.layers)
+                sent.append(target)
                 response = session.send("PUT", endpoint, f"staging {label}", params={"graph": target},
                                         content=upload.body, headers={"Content-Type": NTRIPLES})
                 report.pushed.append(PushedGraph(upload.graph, upload.layers, upload.triples,
@@ -375,7 +377,7 @@ def push(endpoint: str, graph: str | None = None, auth: str | None = None, token
                                   f"and marker {marker.short(mark.build if mark else None)}")
         except (Interrupted, Refused) as error:
             report.engine = session.engine
-            raise PushFailed(explain(error, phase, session, report, uploads, staging, before)) from None
+            raise PushFailed(explain(error, phase, session, report, uploads, sent, before)) from None
         report.engine = session.engine
     say(f"  done: build {marker.short(build)} is on the store")
     return report
@@ -399,12 +401,14 @@ def explain(error: Exception, phase: str, session: Session, report: PushReport, 
     except SdggraphError:
         now = None
     if now is not None:
-        if all(now.get(graph) and now[graph].build == report.build for graph in targets):
+        def build_of(marks, graph):
+            mark = marks.get(graph)
+            return (mark.build, mark.swapping) if mark else (None, None)
+        if all(build_of(now, graph) == (report.build, None) for graph in targets):
             return (f"push failed during the swap ({error}), but the swap took effect: the store holds {new} "
                     f"(build {marker.short(report.build)}, its push marker says so)")
-        if all((now.get(graph).build if now.get(graph) else None) == (before.get(graph).build if before.get(graph)
-                                                                       else None) for graph in targets) \
-                and (report.atomic or all(graph in now for graph in targets)):
+        unchanged = all(build_of(now, graph) == build_of(before, graph) for graph in targets)
+        if unchanged and (report.atomic or all(graph in now for graph in targets)):
             return f"push failed during the swap ({error}): the store still holds {previous}" + \
                 cleanup(session, staging)
         return (f"push failed during the swap ({error}): the store did not finish the swap and may hold a mix of "
@@ -423,6 +427,8 @@ def explain(error: Exception, phase: str, session: Session, report: PushReport, 
 
 def cleanup(session: Session, staging: list[str]) -> str:
     """Drop the staging graphs; say which remain when the store does not answer."""
+    if not staging:
+        return ""
     try:
         session.update(" ;\n".join(f"DROP SILENT GRAPH <{graph}>" for graph in staging), "removing staging graphs")
     except SdggraphError:
