@@ -112,6 +112,31 @@ def test_a_where_clause_that_is_a_subselect_is_wrapped():
         "SELECT * WHERE { VALUES (?s) { (<http://example.org/s>) } { SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 } }"
 
 
+def test_virtuoso_json_results_are_read_as_the_standard_terms():
+    from sdggraph.store.remote import normalise_json_results
+
+    body = (b'{"head": {"vars": ["n", "b", "l"]}, "results": {"bindings": [{'
+            b'"n": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer", "value": "8790"},'
+            b'"b": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"},'
+            b'"l": {"type": "literal", "xml:lang": "NB-no", "value": "\\u00E5r"}}]}}')
+    row = next(iter(pyoxigraph.parse_query_results(normalise_json_results(body), pyoxigraph.QueryResultsFormat.JSON)))
+    assert row["n"] == pyoxigraph.Literal("8790", datatype=pyoxigraph.NamedNode(XSD + "integer"))
+    assert row["b"] == pyoxigraph.Literal("true", datatype=pyoxigraph.NamedNode(XSD + "boolean"))
+    assert row["l"] == pyoxigraph.Literal("\u00e5r", language="nb-no")
+
+
+@pytest.mark.parametrize("sparql,form", [
+    ("PREFIX select: <http://example.org/construct#> # describe\nCONSTRUCT { ?select ?p ?o } WHERE { ?select ?p ?o }",
+     "CONSTRUCT"),
+    ('BASE <http://example.org/ask/> SELECT ("construct" AS ?x) WHERE { }', "SELECT"),
+    ("describe <http://example.org/x>", "DESCRIBE"),
+    ("ASK { }", "ASK")])
+def test_the_query_form_is_found_past_prefixes_strings_and_comments(sparql, form):
+    from sdggraph.store.remote import query_form
+
+    assert query_form(sparql) == form
+
+
 # --- the real server -------------------------------------------------------------------------
 
 def test_a_nasty_literal_round_trips_through_the_remote_unchanged(remote, build_dir):
