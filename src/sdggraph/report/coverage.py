@@ -371,10 +371,10 @@ def distribution(build_dir: Path | None = None) -> list[dict]:
     shares = rows(f"""
         SELECT ?dimension ?category ?count ?percent ?categoryLabel WHERE {{
             ?share a sg:PublishedShare ; sg:dimension ?dimension ; sg:category ?category .
+            {label('?category', 'categoryLabel')}
             OPTIONAL {{ ?share sg:statedCount ?count . }}
             OPTIONAL {{ ?share sg:statedPercent ?percent . }}
-            {label('?category', 'categoryLabel')}
-        }}""")
+        }}""")  # the label first: Virtuoso 7.2 drops ?percent when a filtered OPTIONAL after it fails
     records = [{
         "dimension": "total", "dimension_label": DIMENSION_LABELS["total"], "category": "all",
         "category_label": "alle indikatorer", "graph_count": total, "graph_percent": 100.0,
