@@ -212,7 +212,8 @@ def test_every_named_question_gives_the_same_rows_remotely(remote, build_dir, na
     remote_header, remote_rows = cli_remote(remote.query_url, lambda: named_queries.run(name, {}, build_dir))
     assert remote_header == local_header
     assert canonical(remote_rows) == canonical(local_rows)
-    if not named_queries.get(name).is_check:
+    # revisjoner is empty while data/ has one edition (tests/test_editions.py builds a second one)
+    if not named_queries.get(name).is_check and name != "revisjoner":
         assert local_rows, f"{name} answers nothing locally: the comparison would prove nothing"
 
 
