@@ -45,16 +45,17 @@ def figures(graph: Graph, indicator) -> list[tuple[int, str]]:
 
 
 def is_comparison(export, name: str) -> bool:
-    """Issue 13: the comparison tables' standalone indicators (meta has asker_measure_id)."""
+    """Issue 13: the comparison tables' standalone indicators (their IRI is a comparison measure's)."""
     key = name.split("/", 1)[1].removeprefix("indicator_").rsplit(".", 1)[0]
-    return "asker_measure_id" in yaml.safe_load(export.files[f"meta/{key}.yml"])
+    return "/comparison-measure/" in yaml.safe_load(export.files[f"meta/{key}.yml"])["asker_indicator_iri"]
 
 
 def test_comparison_measures_are_standalone_and_disaggregated_by_area(export, built_graph):
     metas = {name: yaml.safe_load(content) for name, content in export.files.items()
              if name.startswith("meta/") and is_comparison(export, name)}
     assert len(metas) == len(set(built_graph.subjects(RDF.type, URIRef(SG + "ComparisonMeasure")))) == 116
-    assert all(meta["standalone"] is True and "-" in meta["indicator_number"] for meta in metas.values())
+    assert all(meta["standalone"] is True and meta["indicator_number"] == meta["asker_indicator_id"].replace("-", ".")
+               for meta in metas.values())
     rows = list(csv.DictReader(io.StringIO(export.files["data/indicator_VEL-03.csv"].decode("utf-8"))))
     assert [(r["Year"], r["Område"], r["GeoCode"], r["Value"]) for r in rows] == [
         ("2023", "", "3203", "1302"), ("2024", "", "3203", "1415"), ("2024", "Bærum", "3201", "1621"),

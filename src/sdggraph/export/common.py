@@ -143,7 +143,7 @@ def describe_publisher(out: Graph, graph: Graph) -> URIRef:
 # The national register's record is Kartverket's kommuneinfo entry for the same number.
 def area_scheme() -> URIRef:
     """The code list of the area dimension in the exports: the reference areas of data/comparison/."""
-    return rebased(config.DEFAULT_BASE_IRI + "ref-area/")
+    return rebased(config.DEFAULT_BASE_IRI + "ref-area/scheme")
 
 
 def describe_area(out: Graph, graph: Graph, area: URIRef) -> URIRef:

@@ -19,8 +19,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from .. import config
-from ..compile.comparison import COMPARISON_DATASET, REF_AREA
-from .common import SDMX_ATTRIBUTE, SDMX_CODE, SDMX_CONCEPT, SDMX_DIMENSION, SDMX_MEASURE, Ns, municipality, rebased
+from ..compile.comparison import COMPARISON_DATASET
+from .common import (SDMX_ATTRIBUTE, SDMX_CODE, SDMX_CONCEPT, SDMX_DIMENSION, SDMX_MEASURE, Ns, area_scheme,
+                     municipality, rebased)
 
 QB = config.QB
 MISSING = Literal("NaN", datatype=XSD.double)
@@ -32,7 +33,7 @@ def comparison_cube(graph: Graph) -> Graph:
     dataset = rebased(str(COMPARISON_DATASET))
     dsd = URIRef(f"{dataset}/structure")
     measures_scheme = rebased(config.resource("scheme", "comparison-measures"))
-    areas_scheme = rebased(REF_AREA + "scheme")
+    areas_scheme = area_scheme()  # the one code list of the area dimension, shared with the indicator cube
     observations = sorted(graph.subjects(RDF.type, sg.ComparisonObservation))
     if not observations:
         return out

@@ -25,7 +25,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from .. import config, layout
+from .. import config
 from ..errors import CheckFailed
 from . import FORMATS, ExportResult
 from .common import (

@@ -34,7 +34,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD, Namespace
 
-from .. import config, layout
+from .. import config
 from ..errors import CheckFailed
 from . import ExportResult
 from .common import (
