@@ -22,19 +22,20 @@ BROKEN_EDIT = """\
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix refarea: <https://w3id.org/sdggraph/ref-area/> .
 
 # An indicator with no delmål, whose 2021 figure is a percentage of 140.
 indicator:HEL-99 a sg:Indicator ;
     skos:prefLabel "Andelen som tester valideringen"@nb ;
     sg:unit unit:percent ;
     prov:wasDerivedFrom src:ar2024-helse .
-obs:HEL-99-2021 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:year "2021"^^xsd:gYear ;
+obs:HEL-99-2021 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:refArea refarea:municipality-3203 ; sg:year "2021"^^xsd:gYear ;
     sg:observationStatus sg:Measured ; sg:value 140.0 ; sg:unit unit:percent ; prov:wasDerivedFrom src:ar2024-helse .
-obs:HEL-99-2022 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:year "2022"^^xsd:gYear ;
+obs:HEL-99-2022 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:refArea refarea:municipality-3203 ; sg:year "2022"^^xsd:gYear ;
     sg:observationStatus sg:NotMeasured ; prov:wasDerivedFrom src:ar2024-helse .
-obs:HEL-99-2023 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:year "2023"^^xsd:gYear ;
+obs:HEL-99-2023 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:refArea refarea:municipality-3203 ; sg:year "2023"^^xsd:gYear ;
     sg:observationStatus sg:NotMeasured ; prov:wasDerivedFrom src:ar2024-helse .
-obs:HEL-99-2024 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:year "2024"^^xsd:gYear ;
+obs:HEL-99-2024 a sg:IndicatorObservation ; sg:ofIndicator indicator:HEL-99 ; sg:refArea refarea:municipality-3203 ; sg:year "2024"^^xsd:gYear ;
     sg:observationStatus sg:NotYetPublished ; prov:wasDerivedFrom src:ar2024-helse .
 
 # A temaplan without tjenesteområde.
