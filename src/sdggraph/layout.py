@@ -53,6 +53,7 @@ LAYERS = ("asserted", "reference", "inferred")
 STORE_DIR = "oxigraph"
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
+LOCATIONS_FILE = "locations.json"  # resource IRI -> "file:line" it was compiled from (validation messages)
 
 # What the service derives from a build, once, lazily, under DERIVED_DIR/<version>/ (version: the
 # manifest's hash and the update generation), so a request never recomputes it. SNAPSHOT_DIR holds,
