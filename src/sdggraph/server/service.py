@@ -75,13 +75,14 @@ class SparqlService:
         path = self.build_dir / MANIFEST_FILE
         try:
             status = os.stat(path)
+            store = os.stat(self.build_dir / STORE_DIR)  # a store swapped in alone is a new build too
         except OSError:
             return Version("missing", self._generation, self._epoch, 0.0)
-        identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+        identity = (status.st_ino, status.st_mtime_ns, status.st_size, store.st_dev, store.st_ino)
         cached = self._manifest
         if cached is None or cached[0] != identity:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-            cached = self._manifest = (identity, digest, status.st_mtime)
+            digest = hashlib.sha256(path.read_bytes() + repr(identity[3:]).encode()).hexdigest()[:16]
+            cached = self._manifest = (identity, digest, max(status.st_mtime, store.st_mtime))
         made = max(cached[2], self._updated_at or 0.0)
         return Version(cached[1], self._generation, self._epoch, made)
 
