@@ -138,9 +138,8 @@ def describe_publisher(out: Graph, graph: Graph) -> URIRef:
     return publisher
 
 
-# Areas (municipalities) as shared resources, the same for every municipality's graph, so cubes of
-# several municipalities combine on sdmx-dimension:refArea: <base>area/kommune/<kommunenummer>.
-# The national register's record is Kartverket's kommuneinfo entry for the same number.
+# Areas as shared resources, the same for every municipality's graph (<base>ref-area/…, from
+# data/comparison/), so cubes of several municipalities combine on sdmx-dimension:refArea.
 def area_scheme() -> URIRef:
     """The code list of the area dimension in the exports: the reference areas of data/comparison/."""
     return rebased(config.DEFAULT_BASE_IRI + "ref-area/scheme")

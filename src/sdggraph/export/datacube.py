@@ -19,9 +19,9 @@ AVG/SUM/MIN is the aggregate of the figures, and the 100 × 4 grid is still comp
 data sets (both also link to each other with dcterms:relation). The compiled graph puts each
 observation in the same data set (compile/tables.py), so cube and graph agree under IC-1.
 
-Area. `sdmx-dimension:refArea` takes a shared area resource, `<base>area/kommune/<kommunenummer>`
-(common.describe_area: skos:Concept in the area scheme, kommunenummer as skos:notation and
-sg:municipalityNumber, rdfs:seeAlso Kartverket's kommuneinfo record), so cubes of several
+Area. `sdmx-dimension:refArea` takes the graph's shared reference area (`<base>ref-area/municipality-3203`
+for Asker, from data/comparison/; common.describe_area copies it in as a concept of the code list
+`<base>ref-area/scheme` with its kommunenummer and register entry), so cubes of several
 municipalities, or comparison observations of other areas, combine on the same dimension.
 
 Status codes. Målt → sdmx-code:obsStatus-A ("Normal value"); Ikke målt (the survey was not run
