@@ -24,6 +24,7 @@ update by inserting USING clauses (pyoxigraph's update API has no dataset option
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -207,6 +208,18 @@ def inspect(text: str, base_iri: str | None = None) -> Inspection:
             elif keyword in UPDATE_KEYWORDS and found.kind in (None, "update"):
                 found.kind = "update"
     return found
+
+
+_BLANKED = {"var": "?", "iri": "<>", "string": '""', "number": "0", "pname": "p:", "bnode": "_:", "langtag": "@"}
+
+
+def shape(found: Inspection) -> str:
+    """The query's cost class: its tokens with names, IRIs, strings and numbers blanked, hashed.
+
+    Queries of one shape tend to cost alike, so a client looping a runaway query under new
+    variable names or constants is still recognised (executor: heavy shapes wait for a long slot)."""
+    text = " ".join(_BLANKED.get(token.kind) or token.text.upper() for token in found.tokens)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _graph_list(graphs) -> str:

@@ -55,6 +55,7 @@ class Reply:
     media_type: str = "text/plain; charset=utf-8"
     outcome: str = "ok"
     headers: dict = field(default_factory=dict)
+    path: str | None = None  # a spool file holding the body (streamed by the route, then gone)
 
 
 @dataclass
@@ -87,6 +88,14 @@ def _decode(body: bytes, charset: str | None, what: str) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ProtocolError(400, f"{what} is not valid UTF-8: {error}") from error
+
+
+def url_params(query_string: bytes) -> list[tuple[str, str]]:
+    """The URL's parameters, decoded strictly: invalid UTF-8 is a 400 here as in a POST body."""
+    try:
+        return parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the URL's query string is not valid UTF-8 after percent-decoding: {error}") from error
 
 
 def _one(params: list[tuple[str, str]], name: str) -> str | None:
@@ -166,6 +175,10 @@ OUTCOME_STATUS = {  # executor outcome -> HTTP status
     "syntax": 400,
     "not-acceptable": 406,
     "too-many-rows": 413,
+    "too-large": 413,
+    "graph-missing": 404,  # SPARQL 1.1 Update: DROP/CLEAR/MOVE of a missing graph fails unless SILENT
+    "graph-exists": 409,  # CREATE of an existing graph fails unless SILENT
+    "update-failed": 400,
     "timeout": 503,
     "busy": 503,
     "crashed": 503,
@@ -177,7 +190,7 @@ def _reply(outcome: Outcome) -> Reply:
     if outcome.status == "ok":
         if outcome.result_kind == "update":
             return Reply(200, b"update applied\n", outcome="ok")
-        return Reply(200, outcome.body, negotiation.MEDIA_TYPES[outcome.format], outcome="ok")
+        return Reply(200, outcome.body, negotiation.MEDIA_TYPES[outcome.format], outcome="ok", path=outcome.path)
     status = OUTCOME_STATUS.get(outcome.status, 500)
     message = outcome.message
     if outcome.status == "syntax":
@@ -208,7 +221,8 @@ def run_query(request: SparqlRequest, context: Context) -> Reply:
         raise ProtocolError(406, f"{found.form} results can be given as turtle, ntriples, jsonld or rdfxml "
                             "(Accept or format=)", "not-acceptable")
     job = Job(request.text, "query", base_iri=context.endpoint_url, tabular_format=tabular, graph_format=graph,
-              max_rows=context.settings.max_rows)
+              max_rows=context.settings.max_rows, max_bytes=context.settings.max_result_bytes,
+              shape=guard.shape(found))
     if request.default_graphs or request.named_graphs:  # the protocol's dataset wins over FROM
         job.default_graph, job.named_graphs, job.union = request.default_graphs, request.named_graphs, False
     elif found.from_graphs:

@@ -25,7 +25,9 @@ class SparqlService:
         prefixes = {prefix: config.rebase(namespace) for prefix, namespace in config.PREFIXES.items()}
         self.executor = QueryExecutor(self.build_dir / STORE_DIR, workers=settings.workers,
                                       timeout=settings.timeout, writable=settings.updates_enabled,
-                                      prefixes=prefixes, memory_mb=settings.worker_memory_mb)
+                                      prefixes=prefixes, memory_mb=settings.worker_memory_mb,
+                                      fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
+                                      max_queue=settings.max_queue)
         self._info: tuple[int, DatasetInfo] | None = None
         self._lock = threading.Lock()
 
@@ -45,7 +47,11 @@ class SparqlService:
         """Run a job in the pool (blocking); the caller has checked the text (see guard)."""
         if job.max_rows > self.settings.max_rows:
             job.max_rows = self.settings.max_rows
-        return self.executor.run(job)
+        job.max_bytes = min(job.max_bytes, self.settings.max_result_bytes)
+        outcome = self.executor.run(job)
+        if outcome.path is not None:  # callers here want bytes (named questions: small answers)
+            outcome.body, outcome.path = outcome.read_body(), None
+        return outcome
 
     def start(self) -> None:
         self.executor.start()

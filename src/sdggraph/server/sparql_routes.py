@@ -5,10 +5,14 @@ Thin: the protocol lives in protocol.py, safety in guard.py, execution in execut
 
 from __future__ import annotations
 
+import os
+
+import anyio
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from . import description, negotiation, protocol
+from .executor import open_spooled
 
 router = APIRouter()
 
@@ -21,7 +25,28 @@ def _response(request: Request, reply: protocol.Reply, vary: bool = True) -> Res
     headers["Access-Control-Allow-Origin"] = "*"  # read-only data, no cookies: browser clients elsewhere may query
     if vary:
         headers["Vary"] = "Accept"
+    if reply.path is not None:  # a large answer: streamed from its spool file, never held whole
+        handle = open_spooled(reply.path)
+        headers["Content-Length"] = str(os.fstat(handle.fileno()).st_size)
+        return StreamingResponse(_chunks(handle), status_code=reply.status, media_type=reply.media_type,
+                                 headers=headers)
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
+
+
+def _chunks(handle, size: int = 64 * 1024):
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _limiter(request: Request) -> anyio.CapacityLimiter:
+    """Threads for /sparql requests waiting on the worker pool, apart from the default thread pool,
+    so waiting queries never take the threads other routes need. The executor bounds the waiters."""
+    state = request.app.state
+    if getattr(state, "sparql_limiter", None) is None:
+        executor = state.sparql.executor
+        state.sparql_limiter = anyio.CapacityLimiter(executor.max_queue + executor.size + 2)
+    return state.sparql_limiter
 
 
 def _rdf_reply(graph, request: Request, format_values: list[str]) -> protocol.Reply:
@@ -48,7 +73,8 @@ async def sparql(request: Request) -> Response:
     endpoint_url, void_url = _urls(request)
     try:
         sparql_request = protocol.parse_request(
-            request.method, request.query_params.multi_items(), request.headers.get("content-type"),
+            request.method, protocol.url_params(request.scope.get("query_string", b"")),
+            request.headers.get("content-type"),
             await request.body(), request.headers.get("accept"), request.headers.get("authorization"))
     except protocol.ProtocolError as error:
         return _response(request, protocol.error_reply(error))
@@ -56,7 +82,8 @@ async def sparql(request: Request) -> Response:
         graph = description.service_description(service.dataset_info(), endpoint_url, void_url,
                                                 service.settings.updates_enabled)
         return _response(request, _rdf_reply(graph, request, sparql_request.formats))
-    reply = await run_in_threadpool(protocol.answer, sparql_request, service.context(endpoint_url))
+    reply = await anyio.to_thread.run_sync(protocol.answer, sparql_request, service.context(endpoint_url),
+                                           limiter=_limiter(request))
     return _response(request, reply)
 
 
