@@ -15,7 +15,7 @@ from ..errors import CheckFailed
 def cmd_validate(args) -> int:
     from ..check.validate import format_text, validate
 
-    result = validate(args.extra_files, args.severity, args.build_dir)
+    result = validate(args.extra_files, args.severity, args.build_dir, max_bytes=args.max_file_bytes)
     if args.format == "json":
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "turtle":
@@ -39,4 +39,6 @@ def register(subparsers, common) -> None:
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("--severity", choices=["violation", "warning", "info"], default="info",
                    help="show results of this severity or worse (default: info, i.e. all)")
+    p.add_argument("--max-file-bytes", type=int, default=None, metavar="BYTES",
+                   help="refuse an extra file larger than this (default 16 MiB, or SDGGRAPH_VALIDATE_MAX_BYTES)")
     p.set_defaults(func=cmd_validate)

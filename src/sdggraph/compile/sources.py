@@ -15,6 +15,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .. import config, layout
 from ..errors import InputFileError, InputsMissingError
+from ..safexml import DoctypeRefused, refuse_doctype
 from .tables import compile_tables
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
@@ -57,7 +58,12 @@ def parse_rdf_file(path: Path) -> Graph:
         raise InputFileError(path, None, f"unknown RDF file type '{path.suffix}'")
     graph = Graph()
     try:
+        if fmt == "xml":
+            with open(path, "rb") as handle:
+                refuse_doctype(handle)
         graph.parse(path, format=fmt)
+    except DoctypeRefused as error:
+        raise InputFileError(path, error.line, str(error).split(": ", 1)[1]) from error
     except BadSyntax as error:
         line, message = locate_syntax_error(path, fmt, error)
         raise InputFileError(path, line, message) from error
