@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -62,6 +63,9 @@ def cmd_serve(args) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("sdggraph.serve").info("listening on %s: reachable from other machines", args.host)
     app = create_app(settings)
+    # The event loop shares the GIL with threads that check long queries or render exports: hand it
+    # over after 1 ms instead of 5, so requests keep flowing while such work runs.
+    sys.setswitchinterval(0.001)
     # Our middleware logs every request with its outcome, so uvicorn's access log is off; log_config=None
     # keeps uvicorn's loggers on our handler (escaped text or JSON lines).
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_config=None,

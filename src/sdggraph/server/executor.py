@@ -339,6 +339,7 @@ class _Worker:
         self.process.start()
         child.close()
         self._kill_lock = threading.Lock()
+        self.long = False  # the current job holds a long slot
 
     def kill(self) -> None:
         # Called from the pool's close(), a retiring thread and a start-up thread, possibly at once:
@@ -524,13 +525,10 @@ class QueryExecutor:
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         self._check_store()
-        heavy = self.is_heavy(job.shape)
-        worker, refusal = self._checkout(deadline, heavy, timeout)
+        worker, refusal = self._checkout(deadline, job.shape, timeout)
         if worker is None:
             return refusal
-        long_job, started = heavy, time.monotonic()
-        with self._cond:
-            self._busy += 1
+        long_job, started = worker.long, time.monotonic()
         try:
             try:
                 worker.conn.send(job)
@@ -567,6 +565,13 @@ class QueryExecutor:
                     self._long -= 1
                 self._cond.notify_all()
 
+    def _may_start_long(self) -> bool:
+        """A heavy job may take an idle worker if a long slot is free and the idle workers left
+        still keep the short lane (fast_workers, less those running short jobs now): workers
+        being replaced are not idle, so without this rule heavy jobs would take the lane's last one."""
+        short_running = self._busy - self._long
+        return self._long < self.long_slots and len(self._idle) - 1 >= self.size - self.long_slots - short_running
+
     def _take_long_slot(self) -> bool:
         with self._cond:
             if self._long < self.long_slots:
@@ -574,21 +579,24 @@ class QueryExecutor:
                 return True
             return False
 
-    def _checkout(self, deadline: float, heavy: bool, timeout: float) -> tuple[_Worker | None, Outcome | None]:
+    def _checkout(self, deadline: float, shape: str | None, timeout: float) -> tuple[_Worker | None, Outcome | None]:
         """An idle worker (and for a heavy job a long slot), or why not."""
-        waiting = False
+        waiting, heavy = False, False
         with self._cond:
             try:
                 while True:
                     if self._closed:
                         return None, Outcome("busy", "the query service is shutting down")
-                    while self._idle and (not heavy or self._long < self.long_slots):
+                    heavy = heavy or self.is_heavy(shape)  # it may have been found heavy meanwhile
+                    while self._idle and (not heavy or self._may_start_long()):
                         worker = self._idle.pop(0)  # oldest first: every worker is seen, a dead one too
                         if worker.generation != self._generation or not worker.process.is_alive():
                             self._retire(worker)  # on an old store, or dead while idle (RLock: re-entered)
                             continue
                         if heavy:
                             self._long += 1
+                        self._busy += 1
+                        worker.long = heavy
                         return worker, None
                     if self.startup_error and not self._workers:
                         return None, Outcome("store-error", self.startup_error)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urljoin
@@ -86,6 +87,10 @@ class GuardError(ValueError):
     """The text is refused (400); the message says why."""
 
 
+class GuardTimeout(GuardError):
+    """Checking the text took longer than allowed (the work per request is bounded)."""
+
+
 class Token(NamedTuple):  # a tuple: made once per token, so it must be cheap
     kind: str
     text: str
@@ -97,11 +102,14 @@ class Token(NamedTuple):  # a tuple: made once per token, so it must be cheap
         return self.text.upper() if self.kind == "word" else ""
 
 
-def tokenize(text: str) -> list[Token]:
-    """Significant tokens (no whitespace or comments); raises GuardError on an unterminated string."""
+def tokenize(text: str, deadline: float | None = None) -> list[Token]:
+    """Significant tokens (no whitespace or comments); raises GuardError on an unterminated string,
+    GuardTimeout when time.monotonic() passes `deadline`."""
     tokens, position, length = [], 0, len(text)
     no_pname_before = 0  # end of the last name run seen without a prefixed name in it
     while position < length:
+        if deadline is not None and len(tokens) & 1023 == 1023 and time.monotonic() > deadline:
+            raise GuardTimeout("the query text is too long to check within the time limit; send a shorter one")
         if position < no_pname_before:
             match = _MASTER_NO_PNAME.match(text, position)
         else:
@@ -143,9 +151,9 @@ class Inspection:
     tokens: list[Token] = field(default_factory=list)
 
 
-def inspect(text: str, base_iri: str | None = None) -> Inspection:
-    """Tokenize a query or update and collect what the safety rules need."""
-    tokens = tokenize(text)
+def inspect(text: str, base_iri: str | None = None, deadline: float | None = None) -> Inspection:
+    """Tokenize a query or update and collect what the safety rules need (see tokenize for deadline)."""
+    tokens = tokenize(text, deadline)
     found = Inspection(tokens=tokens)
     prefixes: dict[str, str] = {}
     base = base_iri

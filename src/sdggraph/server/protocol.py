@@ -16,6 +16,7 @@ Errors are (status, message) ProtocolErrors; the route turns them into text/plai
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -167,6 +168,8 @@ def parse_request(method: str, url_params: list[tuple[str, str]], content_type: 
 
 def _refuse(error: guard.GuardError) -> ProtocolError:
     message = str(error)
+    if isinstance(error, guard.GuardTimeout):
+        return ProtocolError(413, message, "too-large")
     outcome = "bad-request" if message.startswith("SPARQL syntax error") else "refused"
     return ProtocolError(400, message, outcome)
 
@@ -199,9 +202,11 @@ def _reply(outcome: Outcome) -> Reply:
     return Reply(status, (message + "\n").encode("utf-8"), outcome=outcome.status, headers=headers)
 
 
-def run_query(request: SparqlRequest, context: Context) -> Reply:
+def prepare_query(request: SparqlRequest, context: Context) -> Job:
+    """Check a query (guard, negotiation) and make its job; ProtocolError if it is refused."""
     try:
-        found = guard.inspect(request.text, base_iri=context.endpoint_url)
+        found = guard.inspect(request.text, base_iri=context.endpoint_url,
+                              deadline=time.monotonic() + context.settings.timeout)
         if found.kind == "update":
             raise ProtocolError(400, "this is a SPARQL Update, not a query: send it with POST as update= "
                                 "or with Content-Type application/sparql-update")
@@ -227,7 +232,7 @@ def run_query(request: SparqlRequest, context: Context) -> Reply:
         job.default_graph, job.named_graphs, job.union = request.default_graphs, request.named_graphs, False
     elif found.from_graphs:
         job.union = False
-    return _reply(context.executor.run(job))
+    return job
 
 
 def _authorize(request: SparqlRequest, settings: Settings) -> None:
@@ -241,10 +246,12 @@ def _authorize(request: SparqlRequest, settings: Settings) -> None:
         raise ProtocolError(403, "the update token is not valid", "refused")
 
 
-def run_update(request: SparqlRequest, context: Context) -> Reply:
+def prepare_update(request: SparqlRequest, context: Context) -> Job:
+    """Authorise and check an update and make its job; ProtocolError if it is refused."""
     _authorize(request, context.settings)
     try:
-        found = guard.inspect(request.text, base_iri=context.endpoint_url)
+        found = guard.inspect(request.text, base_iri=context.endpoint_url,
+                              deadline=time.monotonic() + context.settings.timeout)
         if found.kind == "query":
             raise ProtocolError(400, "this is a query, not an update: send it as query=")
         protocol_dataset = request.using_graphs or request.using_named_graphs
@@ -259,18 +266,28 @@ def run_update(request: SparqlRequest, context: Context) -> Reply:
     text = request.text
     if protocol_dataset:
         text = guard.add_using(text, found, request.using_graphs, request.using_named_graphs)
-    job = Job(text, "update", base_iri=context.endpoint_url)
+    return Job(text, "update", base_iri=context.endpoint_url)
+
+
+def prepare(request: SparqlRequest, context: Context) -> Job | Reply:
+    """The job for a query or update, or the reply refusing it (CPU only, linear in the text)."""
+    try:
+        if request.operation == "update":
+            return prepare_update(request, context)
+        return prepare_query(request, context)
+    except ProtocolError as error:
+        return error_reply(error)
+
+
+def execute(job: Job, context: Context) -> Reply:
+    """Run a prepared job (blocking: it waits for a worker, within the timeout)."""
     return _reply(context.executor.run(job))
 
 
 def answer(request: SparqlRequest, context: Context) -> Reply:
-    """Answer a query or update (blocking: it waits for a worker). Describe requests are the route's."""
-    try:
-        if request.operation == "update":
-            return run_update(request, context)
-        return run_query(request, context)
-    except ProtocolError as error:
-        return error_reply(error)
+    """Answer a query or update (blocking). Describe requests are the route's."""
+    prepared = prepare(request, context)
+    return prepared if isinstance(prepared, Reply) else execute(prepared, context)
 
 
 def error_reply(error: ProtocolError) -> Reply:

@@ -82,9 +82,43 @@ async def sparql(request: Request) -> Response:
         graph = description.service_description(service.dataset_info(), endpoint_url, void_url,
                                                 service.settings.updates_enabled)
         return _response(request, _rdf_reply(graph, request, sparql_request.formats))
-    reply = await anyio.to_thread.run_sync(protocol.answer, sparql_request, service.context(endpoint_url),
-                                           limiter=_limiter(request))
+    context = service.context(endpoint_url)
+    if len(sparql_request.text) <= SMALL_TEXT:
+        prepared = protocol.prepare(sparql_request, context)  # microseconds: not worth a thread
+    else:
+        prepared = await _prepare_large(request, sparql_request, context)
+    if isinstance(prepared, protocol.Reply):
+        return _response(request, prepared)
+    reply = await anyio.to_thread.run_sync(protocol.execute, prepared, context, limiter=_limiter(request))
     return _response(request, reply)
+
+
+SMALL_TEXT = 2048  # characters; longer texts are checked one at a time in a thread
+
+
+async def _prepare_large(request: Request, sparql_request, context):
+    """Check a long text in a thread, one text at a time, at most max_queue waiting and within the
+    timeout: checking holds the GIL, and many at once would starve the event loop."""
+    state = request.app.state
+    if getattr(state, "guard_limiter", None) is None:
+        state.guard_limiter, state.guard_waiting = anyio.CapacityLimiter(1), 0
+    settings = state.sparql.settings
+    busy = protocol.Reply(503, b"too many long queries are being checked; try again later\n", outcome="busy",
+                          headers={"Retry-After": "1"})
+    if state.guard_limiter.borrowed_tokens and state.guard_waiting >= settings.max_queue:
+        return busy
+    state.guard_waiting += 1
+    try:
+        with anyio.move_on_after(settings.timeout) as scope:
+            await state.guard_limiter.acquire()
+    finally:
+        state.guard_waiting -= 1
+    if scope.cancelled_caught:
+        return busy
+    try:
+        return await anyio.to_thread.run_sync(protocol.prepare, sparql_request, context)
+    finally:
+        state.guard_limiter.release()
 
 
 @router.get("/.well-known/void", name="void", summary="VoID description of the dataset")
