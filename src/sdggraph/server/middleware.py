@@ -112,17 +112,20 @@ class BodyLimit:
             self._slots, self._loop = asyncio.Semaphore(self.heavy), loop
         state = scope.setdefault("state", {})
         busy = f"the server is computing {self.heavy} exports, reports or walks already; try again later"
-        if self._slots.locked() and self._waiting >= self.queue:
+        if not self._slots.locked():
+            await self._slots.acquire()  # free: taken at once
+        elif self._waiting >= self.queue:
             state["outcome"] = "busy"
             return await _plain(send, 503, busy, {b"retry-after": b"2"})
-        self._waiting += 1
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.wait)
-        except asyncio.TimeoutError:
-            state["outcome"] = "busy"
-            return await _plain(send, 503, busy, {b"retry-after": b"2"})
-        finally:
-            self._waiting -= 1
+        else:
+            self._waiting += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.wait)
+            except asyncio.TimeoutError:
+                state["outcome"] = "busy"
+                return await _plain(send, 503, busy, {b"retry-after": b"2"})
+            finally:
+                self._waiting -= 1
         released = False
 
         def release():
