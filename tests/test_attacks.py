@@ -304,7 +304,10 @@ def test_sigterm_stops_the_server_and_its_workers_within_seconds(build_dir, tmp_
                                     "--build-dir", str(build_dir)], stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answering(process, url + "/sparql?query=ASK%7B%7D", limit_s=120)
+        try:
+            wait_until_answering(process, url + "/sparql?query=ASK%7B%7D", limit_s=120)
+        except RuntimeError as error:
+            pytest.fail(f"{error}; its log:\n{log.read_text()[-3000:]}")
         httpx.get(url + "/kommune/x%0d%0a2026-01-01%20INFO%20fake")
         body = ("ASK { " + "a." * 30_000 + " }").encode()
         load = [threading.Thread(target=lambda: httpx.post(url + "/sparql", content=body, timeout=60,

@@ -84,41 +84,45 @@ async def sparql(request: Request) -> Response:
         return _response(request, _rdf_reply(graph, request, sparql_request.formats))
     context = service.context(endpoint_url)
     if len(sparql_request.text) <= SMALL_TEXT:
-        prepared = protocol.prepare(sparql_request, context)  # microseconds: not worth a thread
+        prepared = protocol.prepare(sparql_request, context)  # at most a millisecond: not worth a thread
     else:
-        prepared = await _prepare_large(request, sparql_request, context)
+        prepared = await _prepare_in_lane(request, sparql_request, context)
     if isinstance(prepared, protocol.Reply):
         return _response(request, prepared)
     reply = await anyio.to_thread.run_sync(protocol.execute, prepared, context, limiter=_limiter(request))
     return _response(request, reply)
 
 
-SMALL_TEXT = 2048  # characters; longer texts are checked one at a time in a thread
+SMALL_TEXT = 512  # characters checked on the event loop; longer texts in a thread, in a lane by length
+LONG_TEXT = 16 * 1024  # texts above this are checked in a lane of their own, so they never delay shorter ones
 
 
-async def _prepare_large(request: Request, sparql_request, context):
-    """Check a long text in a thread, one text at a time, at most max_queue waiting and within the
-    timeout: checking holds the GIL, and many at once would starve the event loop."""
+async def _prepare_in_lane(request: Request, sparql_request, context):
+    """Check a longer text in a thread, one text per lane at a time, at most max_queue waiting per
+    lane and within the timeout: checking holds the GIL, and many at once would starve the event
+    loop. Long texts have a lane of their own, so an editor's query never waits behind them."""
     state = request.app.state
-    if getattr(state, "guard_limiter", None) is None:
-        state.guard_limiter, state.guard_waiting = anyio.CapacityLimiter(1), 0
+    if getattr(state, "guard_lanes", None) is None:
+        state.guard_lanes = {name: [anyio.CapacityLimiter(1), 0] for name in ("medium", "long")}
+    lane = state.guard_lanes["long" if len(sparql_request.text) > LONG_TEXT else "medium"]
+    limiter = lane[0]
     settings = state.sparql.settings
     busy = protocol.Reply(503, b"too many long queries are being checked; try again later\n", outcome="busy",
                           headers={"Retry-After": "1"})
-    if state.guard_limiter.borrowed_tokens and state.guard_waiting >= settings.max_queue:
+    if limiter.borrowed_tokens and lane[1] >= settings.max_queue:
         return busy
-    state.guard_waiting += 1
+    lane[1] += 1
     try:
         with anyio.move_on_after(settings.timeout) as scope:
-            await state.guard_limiter.acquire()
+            await limiter.acquire()
     finally:
-        state.guard_waiting -= 1
+        lane[1] -= 1
     if scope.cancelled_caught:
         return busy
     try:
         return await anyio.to_thread.run_sync(protocol.prepare, sparql_request, context)
     finally:
-        state.guard_limiter.release()
+        limiter.release()
 
 
 @router.get("/.well-known/void", name="void", summary="VoID description of the dataset")
