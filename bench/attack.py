@@ -53,7 +53,9 @@ LAUGHS = """<?xml version="1.0"?>
 def doubling_construct(doublings: int = 12, limit: int = 1300) -> str:
     """A CONSTRUCT of `limit` triples with 16 * 2**doublings-character literals (~84 MB by default)."""
     binds = ['BIND("0123456789abcdef" AS ?a0)'] + [f"BIND(CONCAT(?a{i},?a{i}) AS ?a{i + 1})" for i in range(doublings)]
-    return (f"CONSTRUCT {{ ?s <urn:big> ?a{doublings} }} WHERE {{ ?s ?p ?o {' '.join(binds)} }} LIMIT {limit}")
+    # each row's literal differs (its ?p and ?o in front), so the triples are distinct
+    return (f"CONSTRUCT {{ ?s <urn:big> ?big }} WHERE {{ ?s ?p ?o {' '.join(binds)} "
+            f"BIND(CONCAT(STR(?p), STR(?o), ?a{doublings}) AS ?big) }} LIMIT {limit}")
 
 
 # ---- servers ------------------------------------------------------------------------------
@@ -328,7 +330,7 @@ def row6_log_forging(build_dir: Path, workers: int, timeout: float):
         try:
             fake = "2026-01-01 00:00:00,000 INFO sdggraph.server.requests: GET /admin 200 0.1 ms ok"
             httpx.get(served.url + "/kommune/x%0d%0a" + quote(fake), timeout=10,
-                      headers={"user-agent": "evil\r\nagent"})
+                      headers={"user-agent": "evil\tagent\x7f"})
             time.sleep(0.3)
         finally:
             served.stop()

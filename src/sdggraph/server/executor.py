@@ -388,7 +388,8 @@ class QueryExecutor:
         self._workers: set[_Worker] = set()
         self._busy = 0
         self._long = 0  # jobs running past fast_seconds (at most long_slots)
-        self._waiting = 0
+        self._waiting = 0  # short or unknown queries waiting
+        self._waiting_heavy = 0  # queries of a heavy shape waiting (for a long slot)
         self._heavy: dict[str, None] = {}  # shapes that ran long, oldest first
         self._started = False
         self._closed = False
@@ -587,7 +588,11 @@ class QueryExecutor:
                 while True:
                     if self._closed:
                         return None, Outcome("busy", "the query service is shutting down")
-                    heavy = heavy or self.is_heavy(shape)  # it may have been found heavy meanwhile
+                    if not heavy and self.is_heavy(shape):  # found heavy meanwhile: it queues as heavy now
+                        heavy = True
+                        if waiting:
+                            self._waiting -= 1
+                            self._waiting_heavy += 1
                     while self._idle and (not heavy or self._may_start_long()):
                         worker = self._idle.pop(0)  # oldest first: every worker is seen, a dead one too
                         if worker.generation != self._generation or not worker.process.is_alive():
@@ -600,12 +605,16 @@ class QueryExecutor:
                         return worker, None
                     if self.startup_error and not self._workers:
                         return None, Outcome("store-error", self.startup_error)
-                    if not waiting:
-                        if self._waiting >= self.max_queue:
-                            return None, Outcome("busy", f"{self._waiting} requests are already waiting for a "
+                    if not waiting:  # heavy and other queries queue apart: heavy ones cannot fill the queue
+                        count = self._waiting_heavy if heavy else self._waiting
+                        if count >= self.max_queue:
+                            return None, Outcome("busy", f"{count} requests are already waiting for a "
                                                  "query worker; try again later")
                         waiting = True
-                        self._waiting += 1
+                        if heavy:
+                            self._waiting_heavy += 1
+                        else:
+                            self._waiting += 1
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         what = "long-running queries" if heavy else "queries"
@@ -613,7 +622,9 @@ class QueryExecutor:
                                              f"{timeout:g} s; try again later")
                     self._cond.wait(remaining)
             finally:
-                if waiting:
+                if waiting and heavy:
+                    self._waiting_heavy -= 1
+                elif waiting:
                     self._waiting -= 1
 
     def _checkin(self, worker: _Worker) -> None:

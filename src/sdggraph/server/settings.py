@@ -12,7 +12,7 @@
 | max_result_bytes | SDGGRAPH_MAX_RESULT_BYTES   | 32 MiB  | answers (every form) above this are refused with 413; large answers are spooled to disk, not held in memory |
 | fast_workers     | SDGGRAPH_FAST_WORKERS       | 1       | extra worker processes kept for short queries (a lane runaway queries cannot take) |
 | fast_seconds     | SDGGRAPH_FAST_SECONDS       | 0.5     | a query running longer is "long": at most `workers` long queries run at once |
-| max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker; more are answered 503 with Retry-After at once |
+| max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker (queries of a heavy shape are counted apart); more are answered 503 with Retry-After at once |
 | heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once (CPU in the server process); more wait, up to max_queue |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 """
