@@ -159,6 +159,11 @@ def _too_large(job: Job, kind: str) -> Outcome:
 def _run(store, job: Job, prefixes: dict) -> Outcome:
     if job.kind == "update":
         return _update(store, job)
+    if job.kind == "snapshot":  # job.text: a new directory for the store and its N-Quads, as of now
+        target = Path(job.text)
+        store.backup(str(target / "oxigraph"))  # hard links where it can: cheap
+        store.dump(str(target / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+        return Outcome("ok", result_kind="snapshot")
     options = {}
     if job.default_graph is not None:
         options["default_graph"] = [pyoxigraph.NamedNode(iri) for iri in job.default_graph]

@@ -15,6 +15,7 @@
 | max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker (queries of a heavy shape are counted apart); more are answered 503 with Retry-After at once |
 | heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once (CPU in the server process); more wait, up to max_queue |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
+| cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Settings:
     max_queue: int = 32
     heavy_requests: int = 2
     log_format: str = "text"
+    cache_mb: int = 64
 
     def __post_init__(self):
         if self.timeout <= 0:
@@ -91,6 +93,7 @@ class Settings:
             "max_queue": _env("SDGGRAPH_MAX_QUEUE", int, cls.max_queue),
             "heavy_requests": _env("SDGGRAPH_HEAVY_REQUESTS", int, cls.heavy_requests),
             "log_format": _env("SDGGRAPH_LOG_FORMAT", str, cls.log_format),
+            "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
