@@ -85,7 +85,9 @@ class SparqlService:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             cached = self._manifest = (identity, digest, status.st_mtime)
         made = max(cached[2], self._updated_at or 0.0)
-        return Version(cached[1], self._generation, self._epoch, made)
+        self.executor._check_store()  # a store directory swapped in under the same manifest is a new version too
+        build = cached[1] if not self.executor._generation else f"{cached[1]}.{self.executor._generation}"
+        return Version(build, self._generation, self._epoch, made)
 
     def derived_dir(self, version: Version | None = None) -> Path:
         """Where the derived files of a version go (created on demand)."""
