@@ -436,9 +436,9 @@ def test_every_request_is_logged_with_duration_and_outcome(client, caplog):
         client.get("/sparql", params={"query": "SELECT"})
     lines = [record.getMessage() for record in caplog.records if record.name == "sdggraph.server.requests"]
     assert len(lines) == 3
-    assert lines[0].startswith("GET /sparql 200 ") and lines[0].endswith(" ms ok")
-    assert lines[1].startswith("GET /sparql 400 ") and lines[1].endswith(" ms refused")
-    assert lines[2].startswith("GET /sparql 400 ") and lines[2].endswith(" ms syntax")
+    assert lines[0].startswith("GET /sparql 200 ") and " ms ok client=testclient agent=" in lines[0]
+    assert lines[1].startswith("GET /sparql 400 ") and " ms refused client=" in lines[1]
+    assert lines[2].startswith("GET /sparql 400 ") and " ms syntax client=" in lines[2]
 
 
 # ---- updates with the operator's token ----

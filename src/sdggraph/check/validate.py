@@ -299,6 +299,36 @@ class PreparedQueryGraph(Graph):
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024  # default cap on an extra file (SDGGRAPH_VALIDATE_MAX_BYTES, --max-file-bytes)
+
+
+def max_file_bytes() -> int:
+    import os
+
+    raw = os.environ.get("SDGGRAPH_VALIDATE_MAX_BYTES", "").strip()
+    if not raw:
+        return MAX_FILE_BYTES
+    if not raw.isdigit() or int(raw) < 1:
+        raise SdggraphError(f"SDGGRAPH_VALIDATE_MAX_BYTES={raw!r} is not a positive number of bytes")
+    return int(raw)
+
+
+def check_sizes(extra_files: Sequence[Path], limit: int | None = None) -> None:
+    """Refuse, before reading anything, an extra file above the cap: parsing and inferring over
+    a huge file would run for minutes and take gigabytes (the whole graph is held in memory)."""
+    limit = max_file_bytes() if limit is None else limit
+    for path in extra_files:
+        try:
+            size = Path(path).stat().st_size
+        except FileNotFoundError:
+            raise InputFileError(path, None, "file not found") from None
+        except OSError as error:
+            raise InputFileError(path, None, f"cannot read: {error.strerror}") from None
+        if size > limit:
+            raise InputFileError(path, None, f"the file is {size} bytes, above the limit of {limit} bytes for a "
+                                 "file to validate (raise it with --max-file-bytes or SDGGRAPH_VALIDATE_MAX_BYTES)")
+
+
 def build_locations(build_dir: Path | None = None) -> dict[str, str]:
     """The build's record of where each resource was stated (empty for builds from before it existed)."""
     import json
@@ -316,13 +346,15 @@ def with_locations(result: ValidationResult, where: dict[str, str]) -> Validatio
 
 
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
-             shapes_dir: Path | None = None, reference: bool | None = None, checks: bool = True) -> ValidationResult:
-    """Validate the built graph plus `extra_files`; keep results of `severity` or worse. With
-    `checks`, the *-violation queries run on the same graph (result.failed_checks)."""
+             shapes_dir: Path | None = None, reference: bool | None = None, checks: bool = True,
+             max_bytes: int | None = None) -> ValidationResult:
+    """Validate the built graph plus `extra_files` (each at most `max_bytes`); keep results of `severity`
+    or worse. With `checks`, the *-violation queries run on the same graph (result.failed_checks)."""
     from ..compile.inference import use_reference
     from .violations import failed_checks, failed_checks_on
 
     check_severity(severity)
+    check_sizes(extra_files, max_bytes)
     shapes = shapes_graph(shapes_dir)
     if not extra_files and not use_reference(reference) and shacl_fast.unsupported(shapes) is None:
         # The built graph as it is: read with Oxigraph's parser, SPARQL constraints on the built store.

@@ -15,7 +15,8 @@ from ..errors import CheckFailed
 def cmd_validate(args) -> int:
     from ..check.validate import format_text, validate
 
-    result = validate(args.extra_files, args.severity, args.build_dir, reference=args.reference or None)
+    result = validate(args.extra_files, args.severity, args.build_dir, reference=args.reference or None,
+                      max_bytes=args.max_file_bytes)
     if args.format == "json":
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "turtle":
@@ -40,6 +41,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("--severity", choices=["violation", "warning", "info"], default="info",
                    help="show results of this severity or worse (default: info, i.e. all)")
+    p.add_argument("--max-file-bytes", type=int, default=None, metavar="BYTES",
+                   help="refuse an extra file larger than this (default 16 MiB, or SDGGRAPH_VALIDATE_MAX_BYTES)")
     p.add_argument("--reference", action="store_true",
                    help="infer with owlrl and validate with pySHACL (the reference engines) instead of the fast path")
     p.set_defaults(func=cmd_validate)

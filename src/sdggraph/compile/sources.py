@@ -16,6 +16,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .. import config, layout
 from ..errors import InputFileError, InputsMissingError
+from ..safexml import DoctypeRefused, refuse_doctype
 from .tables import compile_tables, decode_utf8, report_editions
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
@@ -59,10 +60,15 @@ def parse_rdf_file(path: Path) -> Graph:
         raise InputFileError(path, None, f"unknown RDF file type '{path.suffix}'")
     graph = Graph()
     try:
+        if fmt == "xml":
+            with open(path, "rb") as handle:
+                refuse_doctype(handle)
         text = decode_utf8(path, path.read_bytes())
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except InputFileError:
         raise
+    except DoctypeRefused as error:
+        raise InputFileError(path, error.line, str(error).split(": ", 1)[1]) from error
     except BadSyntax as error:
         line, message = locate_syntax_error(path, fmt, error)
         raise InputFileError(path, line, message) from error

@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None)  # their pages load scripts from a CDN; the service works offline
     app.state.settings = settings
     app.state.sparql = service
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, heavy=settings.heavy_requests,
+                       queue=settings.max_queue, wait=settings.timeout)
     app.add_middleware(HttpCaching, service=service, max_bytes=settings.cache_mb << 20)  # ETag, 304, HEAD, gzip
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs the 413s too
     for routes in (sparql_routes, query_routes, traverse_routes, pages, report_routes, export_routes):

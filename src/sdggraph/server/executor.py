@@ -22,6 +22,17 @@ How it works:
 * A worker that dies (killed, crashed, or out of memory under its address-space cap) is
   replaced the same way. A new build swapped into build/ (new store directory) is noticed
   at the next request: workers on the old store are replaced as they come back idle.
+* Admission (so a cheap query never waits behind expensive ones): one deadline covers waiting
+  and running (queue + run <= timeout); at most `max_queue` requests wait, more get 503 at once
+  with Retry-After. The pool has `workers + fast_workers` processes, but at most `workers` jobs
+  may run longer than `fast_seconds` ("long" jobs): a job past that budget continues only if a
+  long slot is free, else it is stopped (503, try again). So `fast_workers` processes are always
+  idle or about to be, for short queries. A query whose shape (its tokens with names, numbers,
+  strings and IRIs blanked) ran long before waits for a long slot before it takes a process, so
+  clients looping a runaway query never occupy the short lane.
+* Results: a byte cap on every form (`max_result_bytes`, 413 above it); answers above
+  INLINE_BYTES are written by the worker to a spool file, which the route streams and which is
+  unlinked when opened, so the server process never holds a large answer whole.
 * Updates: RocksDB allows one writer, and a read-only opener next to a writer is undefined
   behaviour (pyoxigraph's docs; it corrupts reads in practice). So when updates are enabled
   the pool has exactly one worker, which opens the store read-write and runs queries and
@@ -35,8 +46,10 @@ import itertools
 import logging
 import multiprocessing
 import os
-import queue
 import re
+import shutil
+import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -65,6 +78,8 @@ class Job:
     graph_format: str | None = "turtle"  # for CONSTRUCT/DESCRIBE; None: not acceptable (406)
     max_rows: int = 50_000
     substitutions: dict = field(default_factory=dict)  # variable name -> pyoxigraph term
+    max_bytes: int = 32 * 1024 * 1024  # answers above this are refused (413)
+    shape: str | None = None  # cost class (guard.shape): shapes that ran long wait for a long slot
 
 
 @dataclass
@@ -77,6 +92,24 @@ class Outcome:
     body: bytes = b""
     result_kind: str | None = None  # boolean, solutions, triples, update
     rows: int | None = None
+    path: str | None = None  # the answer is in this spool file instead of body (see read_body)
+
+    def read_body(self) -> bytes:
+        """The answer's bytes (reading and removing a spool file): for callers that need it whole."""
+        if self.path is None:
+            return self.body
+        with open_spooled(self.path) as handle:
+            return handle.read()
+
+
+def open_spooled(path: str):
+    """Open a spool file and unlink it at once: it disappears when the reader closes it, whatever happens."""
+    handle = open(path, "rb")
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return handle
 
 
 # ---- the worker process ----
@@ -92,10 +125,40 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+INLINE_BYTES = 1024 * 1024  # answers up to this go back through the pipe; larger ones through a spool file
+_GRAPH_STATE = re.compile(r"The graph (<[^>]*>) (does not exist|already exists)")
+
+
+def _update(store, job: Job) -> Outcome:
+    try:
+        store.update(job.text, base_iri=job.base_iri)
+    except RuntimeError as error:  # evaluation failed: SPARQL Update says the operation fails (4xx)
+        state = _GRAPH_STATE.search(str(error))
+        if state and state.group(2) == "does not exist":
+            return Outcome("graph-missing", f"the graph {state.group(1)} does not exist (use SILENT to ignore that)")
+        if state:
+            return Outcome("graph-exists", f"the graph {state.group(1)} already exists (use SILENT to ignore that)")
+        return Outcome("update-failed", f"the update failed: {error}")
+    return Outcome("ok", result_kind="update")
+
+
+def _spool(outcome: Outcome, spool_dir: str | None) -> Outcome:
+    if spool_dir and len(outcome.body) > INLINE_BYTES:
+        descriptor, path = tempfile.mkstemp(dir=spool_dir, prefix="answer-")
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(outcome.body)
+        outcome.body, outcome.path = b"", path
+    return outcome
+
+
+def _too_large(job: Job, kind: str) -> Outcome:
+    return Outcome("too-large", f"the answer is larger than the limit of {job.max_bytes} bytes "
+                   "(SDGGRAPH_MAX_RESULT_BYTES); add a LIMIT or a narrower pattern", result_kind=kind)
+
+
 def _run(store, job: Job, prefixes: dict) -> Outcome:
     if job.kind == "update":
-        store.update(job.text, base_iri=job.base_iri)
-        return Outcome("ok", result_kind="update")
+        return _update(store, job)
     if job.kind == "snapshot":  # job.text: a new directory for the store and its N-Quads, as of now
         target = Path(job.text)
         store.backup(str(target / "oxigraph"))  # hard links where it can: cheap
@@ -128,7 +191,14 @@ def _run(store, job: Job, prefixes: dict) -> Outcome:
     rows = list(itertools.islice(result, job.max_rows + 1))
     if len(rows) > job.max_rows:
         return _too_many(job, kind)
-    return Outcome("ok", format=fmt, body=serialize.triples(rows, fmt, prefixes), result_kind=kind, rows=len(rows))
+    buffer = _BoundedBuffer(job.max_bytes)
+    try:
+        serialize.triples(rows, fmt, prefixes, output=buffer)
+    except Exception:  # pyoxigraph may wrap the sink's exception in its own
+        if buffer.full:
+            return _too_large(job, kind)
+        raise
+    return Outcome("ok", format=fmt, body=b"".join(buffer.parts), result_kind=kind, rows=len(rows))
 
 
 # A row takes at least this many bytes in each format ("{}," in JSON, "<result/>" in XML, a line
@@ -171,11 +241,12 @@ class _BoundedBuffer:
     """A binary sink for pyoxigraph's writer that gives up past `limit` bytes."""
 
     def __init__(self, limit: int):
-        self.parts, self.size, self.limit = [], 0, limit
+        self.parts, self.size, self.limit, self.full = [], 0, limit, False
 
     def write(self, data) -> int:
         self.size += len(data)
         if self.size > self.limit:
+            self.full = True
             raise _Full()
         self.parts.append(bytes(data))
         return len(data)
@@ -189,10 +260,15 @@ def _select(job: Job, result, fmt: str) -> Outcome:
 
     Output short enough that it cannot hold more than max_rows rows is sent as it is; longer
     output has its rows counted; output past max_rows * MAX_BYTES_PER_ROW bytes is given up."""
-    buffer = _BoundedBuffer(job.max_rows * MAX_BYTES_PER_ROW)
+    by_rows = job.max_rows * MAX_BYTES_PER_ROW
+    buffer = _BoundedBuffer(min(by_rows, job.max_bytes))
     try:
         result.serialize(buffer, format=RESULT_FORMATS[fmt])
-    except _Full:
+    except Exception:  # _Full, possibly wrapped by pyoxigraph
+        if not buffer.full:
+            raise
+        if job.max_bytes < by_rows:
+            return _too_large(job, "solutions")
         return Outcome("too-many-rows", f"the result is larger than {buffer.limit} bytes; add a LIMIT or a "
                        "narrower pattern", result_kind="solutions")
     body = b"".join(buffer.parts)
@@ -208,7 +284,19 @@ def _too_many(job: Job, kind: str) -> Outcome:
                    "narrower pattern", result_kind=kind)
 
 
-def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int) -> None:
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the server process dies, even mid-query."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int,
+                 spool_dir: str | None = None) -> None:
+    _die_with_parent()
     try:
         _limit_memory(memory_mb)
         store = pyoxigraph.Store(store_path) if writable else pyoxigraph.Store.read_only(store_path)
@@ -224,7 +312,7 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
         if job is None:
             return
         try:
-            outcome = _run(store, job, prefixes)
+            outcome = _spool(_run(store, job, prefixes), spool_dir)
         except SyntaxError as error:
             outcome = Outcome("syntax", str(error))
         except MemoryError:
@@ -239,18 +327,24 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
 
 # ---- the pool, in the server process ----
 
+HEAVY_SHAPES = 4096  # shapes remembered as long-running (oldest forgotten first)
+
+
 class _Worker:
     _ids = itertools.count(1)
 
-    def __init__(self, context, store_path: str, writable: bool, prefixes: dict, memory_mb: int, generation: int):
+    def __init__(self, context, store_path: str, writable: bool, prefixes: dict, memory_mb: int, generation: int,
+                 spool_dir: str | None = None):
         self.id = next(self._ids)
         self.generation = generation
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, name=f"sdggraph-query-worker-{self.id}",
-                                       args=(child, store_path, writable, prefixes, memory_mb), daemon=True)
+                                       args=(child, store_path, writable, prefixes, memory_mb, spool_dir),
+                                       daemon=True)
         self.process.start()
         child.close()
         self._kill_lock = threading.Lock()
+        self.long = False  # the current job holds a long slot
 
     def kill(self) -> None:
         # Called from the pool's close(), a retiring thread and a start-up thread, possibly at once:
@@ -264,33 +358,58 @@ class _Worker:
             except OSError:
                 pass
 
+    def death(self) -> str:
+        """Why the worker died, for the client: memory cap, a crash, or a kill."""
+        self.process.join(timeout=1)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            if name == "SIGKILL":
+                return "the worker that ran the query was killed (out of memory?)"
+            return f"the query crashed the worker that ran it ({name})"
+        return f"the worker that ran the query exited (code {code})"
+
 
 class QueryExecutor:
     def __init__(self, store_path: Path | str, workers: int = 2, timeout: float = 5.0, writable: bool = False,
-                 prefixes: dict | None = None, memory_mb: int = 0):
+                 prefixes: dict | None = None, memory_mb: int = 0, fast_workers: int = 1, fast_seconds: float = 0.5,
+                 max_queue: int = 32):
         self.store_path = str(store_path)
-        self.size = 1 if writable else workers
+        # One writer only (see above): no short lane when updates are enabled.
+        self.long_slots = 1 if writable else workers
+        self.size = 1 if writable else workers + fast_workers
         self.timeout = timeout
         self.writable = writable
         self.prefixes = prefixes or {}
         self.memory_mb = memory_mb
+        self.fast_seconds = fast_seconds
+        self.max_queue = max_queue
         self._context = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._busy = 0
-        self._lock = threading.Lock()
+        self._long = 0  # jobs running past fast_seconds (at most long_slots)
+        self._waiting = 0  # short or unknown queries waiting
+        self._waiting_heavy = 0  # queries of a heavy shape waiting (for a long slot)
+        self._heavy: dict[str, None] = {}  # shapes that ran long, oldest first
         self._started = False
         self._closed = False
         self.startup_error: str | None = None
         self._generation = 0
         self._store_identity = self._identity()
+        self.spool_dir: str | None = None
 
     # -- lifecycle --
 
     def start(self, wait: bool = False) -> "QueryExecutor":
-        with self._lock:
+        with self._cond:
             if not self._started and not self._closed:
                 self._started = True
+                self.spool_dir = tempfile.mkdtemp(prefix="sdggraph-spool-")
                 for _ in range(self.size):
                     self._spawn()
         if wait:
@@ -300,22 +419,22 @@ class QueryExecutor:
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
         """Block until every worker has opened the store (tests and start-up use this)."""
         deadline = time.monotonic() + timeout
-        while self._idle.qsize() + self._busy < self.size and time.monotonic() < deadline:
+        while len(self._idle) + self._busy < self.size and time.monotonic() < deadline:
             if self.startup_error:
                 raise RuntimeError(self.startup_error)
             time.sleep(0.02)
 
     def close(self) -> None:
-        with self._lock:
+        with self._cond:
             self._closed = True
             workers = list(self._workers)
             self._workers.clear()
-        for worker in workers:
-            try:
-                worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
+            self._idle.clear()
+            self._cond.notify_all()
+        for worker in workers:  # kill at once: a worker in a runaway query would never read a stop message
             worker.kill()
+        if self.spool_dir:
+            shutil.rmtree(self.spool_dir, ignore_errors=True)
 
     @property
     def busy(self) -> int:
@@ -323,17 +442,17 @@ class QueryExecutor:
 
     @property
     def alive(self) -> int:
-        with self._lock:
+        with self._cond:
             return sum(1 for worker in self._workers if worker.process.is_alive())
 
     def worker_pids(self) -> list[int]:
-        with self._lock:
+        with self._cond:
             return [worker.process.pid for worker in self._workers if worker.process.is_alive()]
 
     def _spawn(self) -> None:
-        """Start a worker; a helper thread puts it in the idle queue once its store is open."""
+        """Start a worker (lock held); a helper thread makes it idle once its store is open."""
         worker = _Worker(self._context, self.store_path, self.writable, self.prefixes, self.memory_mb,
-                         self._generation)
+                         self._generation, self.spool_dir)
         self._workers.add(worker)
         threading.Thread(target=self._await_ready, args=(worker,), daemon=True,
                          name=f"sdggraph-worker-start-{worker.id}").start()
@@ -346,24 +465,27 @@ class QueryExecutor:
         except (EOFError, OSError):
             message = None
         if message and message[0] == "ready":
-            self._idle.put(worker)
-            return
+            with self._cond:
+                if not self._closed:
+                    self._idle.append(worker)
+                    self._cond.notify_all()
+                    return
         if self._closed:  # closed while the worker was starting: nothing went wrong
             worker.kill()
             return
         reason = message[1] if message else "the worker process did not start"
         self.startup_error = f"the query worker could not open the store {self.store_path}: {reason}"
         log.error(self.startup_error)
-        with self._lock:
+        with self._cond:
             self._workers.discard(worker)
+            self._cond.notify_all()
         worker.kill()
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker and start its replacement (unless the pool is closing)."""
-        with self._lock:
+        with self._cond:
             self._workers.discard(worker)
-            replace = not self._closed
-            if replace:
+            if not self._closed:
                 self._spawn()
         threading.Thread(target=worker.kill, daemon=True).start()
 
@@ -378,7 +500,7 @@ class QueryExecutor:
         """A new build swapped in a new store directory: retire workers on the old one."""
         identity = self._identity()
         if identity != self._store_identity:
-            with self._lock:
+            with self._cond:
                 if identity != self._store_identity:
                     log.info("the store at %s changed: query workers will reopen it", self.store_path)
                     self._store_identity = identity
@@ -386,54 +508,134 @@ class QueryExecutor:
 
     # -- running jobs --
 
+    def is_heavy(self, shape: str | None) -> bool:
+        return shape is not None and shape in self._heavy
+
+    def _note(self, shape: str | None, heavy: bool) -> None:
+        if shape is None:
+            return
+        with self._cond:
+            self._heavy.pop(shape, None)
+            if heavy:
+                self._heavy[shape] = None
+                if len(self._heavy) > HEAVY_SHAPES:
+                    del self._heavy[next(iter(self._heavy))]
+
     def run(self, job: Job, timeout: float | None = None) -> Outcome:
-        """Run a job; blocks the calling thread (call it from a thread pool in async code)."""
+        """Run a job; blocks the calling thread (call it from a thread pool in async code).
+
+        Waiting for a worker and running share one deadline of `timeout` seconds."""
         if self._closed:
             return Outcome("busy", "the query service is shutting down")
         self.start()
         timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         self._check_store()
-        worker = self._checkout(timeout)
+        worker, refusal = self._checkout(deadline, job.shape, timeout)
         if worker is None:
-            if self.startup_error:
-                return Outcome("store-error", self.startup_error)
-            return Outcome("busy", f"all {self.size} query workers stayed busy for {timeout:g} s; try again later")
-        with self._lock:
-            self._busy += 1
+            return refusal
+        long_job, started = worker.long, time.monotonic()
         try:
             try:
                 worker.conn.send(job)
-                if not worker.conn.poll(timeout):
+                if not long_job:
+                    budget = min(self.fast_seconds, deadline - time.monotonic())
+                    if not worker.conn.poll(max(budget, 0)) and time.monotonic() < deadline:
+                        long_job = self._take_long_slot()
+                        self._note(job.shape, True)
+                        if not long_job:
+                            log.warning("query past %g s with every long slot taken: stopping worker %s",
+                                        self.fast_seconds, worker.id)
+                            self._retire(worker)
+                            return Outcome("busy", f"the query needs more than {self.fast_seconds:g} s and "
+                                           f"{self.long_slots} long queries are already running; try again later")
+                if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
                     log.warning("query exceeded %g s: stopping worker %s", timeout, worker.id)
+                    self._note(job.shape, True)
                     self._retire(worker)
                     return Outcome("timeout", f"the query ran longer than the {timeout:g} s limit and was stopped")
                 outcome = worker.conn.recv()
             except (EOFError, OSError, BrokenPipeError):
                 log.warning("query worker %s died", worker.id)
+                reason = worker.death()
                 self._retire(worker)
-                return Outcome("crashed", "the query stopped the worker that ran it (too much memory?)")
+                return Outcome("crashed", reason)
+            if time.monotonic() - started < self.fast_seconds:
+                self._note(job.shape, False)  # quick this time: its shape is not heavy (any more)
             self._checkin(worker)
             return outcome
         finally:
-            with self._lock:
+            with self._cond:
                 self._busy -= 1
+                if long_job:
+                    self._long -= 1
+                self._cond.notify_all()
 
-    def _checkout(self, timeout: float) -> _Worker | None:
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
+    def _may_start_long(self) -> bool:
+        """A heavy job may take an idle worker if a long slot is free and the idle workers left
+        still keep the short lane (fast_workers, less those running short jobs now): workers
+        being replaced are not idle, so without this rule heavy jobs would take the lane's last one."""
+        short_running = self._busy - self._long
+        return self._long < self.long_slots and len(self._idle) - 1 >= self.size - self.long_slots - short_running
+
+    def _take_long_slot(self) -> bool:
+        with self._cond:
+            if self._long < self.long_slots:
+                self._long += 1
+                return True
+            return False
+
+    def _checkout(self, deadline: float, shape: str | None, timeout: float) -> tuple[_Worker | None, Outcome | None]:
+        """An idle worker (and for a heavy job a long slot), or why not."""
+        waiting, heavy = False, False
+        with self._cond:
             try:
-                worker = self._idle.get(timeout=remaining)
-            except queue.Empty:
-                return None
-            if worker.generation == self._generation and worker.process.is_alive():
-                return worker
-            self._retire(worker)  # on an old store, or dead while idle
+                while True:
+                    if self._closed:
+                        return None, Outcome("busy", "the query service is shutting down")
+                    if not heavy and self.is_heavy(shape):  # found heavy meanwhile: it queues as heavy now
+                        heavy = True
+                        if waiting:
+                            self._waiting -= 1
+                            self._waiting_heavy += 1
+                    while self._idle and (not heavy or self._may_start_long()):
+                        worker = self._idle.pop(0)  # oldest first: every worker is seen, a dead one too
+                        if worker.generation != self._generation or not worker.process.is_alive():
+                            self._retire(worker)  # on an old store, or dead while idle (RLock: re-entered)
+                            continue
+                        if heavy:
+                            self._long += 1
+                        self._busy += 1
+                        worker.long = heavy
+                        return worker, None
+                    if self.startup_error and not self._workers:
+                        return None, Outcome("store-error", self.startup_error)
+                    if not waiting:  # heavy and other queries queue apart: heavy ones cannot fill the queue
+                        count = self._waiting_heavy if heavy else self._waiting
+                        if count >= self.max_queue:
+                            return None, Outcome("busy", f"{count} requests are already waiting for a "
+                                                 "query worker; try again later")
+                        waiting = True
+                        if heavy:
+                            self._waiting_heavy += 1
+                        else:
+                            self._waiting += 1
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        what = "long-running queries" if heavy else "queries"
+                        return None, Outcome("busy", f"the query workers stayed busy with other {what} for "
+                                             f"{timeout:g} s; try again later")
+                    self._cond.wait(remaining)
+            finally:
+                if waiting and heavy:
+                    self._waiting_heavy -= 1
+                elif waiting:
+                    self._waiting -= 1
 
     def _checkin(self, worker: _Worker) -> None:
         if worker.generation != self._generation:
             self._retire(worker)
         else:
-            self._idle.put(worker)
+            with self._cond:
+                self._idle.append(worker)
+                self._cond.notify_all()

@@ -13,7 +13,9 @@ variables, prefixed names, blank node labels and language tags are whole tokens,
 inside any of them is never mistaken for the keyword itself, and a keyword outside them is
 always seen. Keywords are case-insensitive; pyoxigraph does not resolve \\u escapes outside
 strings and IRIs, so an escaped keyword is a syntax error there, not a bypass. A text the
-tokenizer cannot read (an unterminated string) is refused rather than passed on.
+tokenizer cannot read (an unterminated string) is refused rather than passed on. Tokenizing is
+linear in the text (see _NAME_RUN), and nesting deeper than MAX_NESTING is refused here, before a
+parser could overflow its stack on it.
 
 The same tokens give the query form (for content negotiation before running the query), tell
 a query from an update, and let `using-graph-uri` / `using-named-graph-uri` be applied to an
@@ -22,8 +24,11 @@ update by inserting USING clauses (pyoxigraph's update API has no dataset option
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
@@ -51,9 +56,28 @@ _TOKENS = [  # (kind, pattern); tried in this order at each position
     ("word", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("unterminated", r"'''|\"\"\"|'|\""),
 ]
+
+
+def _alternation(skip: str = "") -> re.Pattern:
+    return re.compile("|".join(f"(?P<{kind}_{index}>{'(?s:' + pattern + ')' if kind == 'string' else pattern})"
+                               for index, (kind, pattern) in enumerate(_TOKENS) if kind != skip))
+
+
 # One alternation, tried in the order above, so each token costs one regex match in C.
-_MASTER = re.compile("|".join(f"(?P<{kind}_{index}>{'(?s:' + pattern + ')' if kind == 'string' else pattern})"
-                              for index, (kind, pattern) in enumerate(_TOKENS)))
+_MASTER = _alternation()
+# The same without prefixed names, for positions inside a name run already known to hold none.
+_MASTER_NO_PNAME = _alternation(skip="pname")
+# A run of the characters a prefix may hold. A prefixed name can only start at the start of such
+# a run and only if the run is followed by ':' (':' is not in the run), so once a run is seen
+# without one, no position inside it needs the pname pattern again: that keeps tokenizing linear
+# (trying it at each of n positions of "a.a.a…" would rescan the run each time: quadratic).
+_NAME_RUN = re.compile("[" + _PN_CHARS_BASE + "][" + _PN_CHARS + ".]*")
+_NAME_START = re.compile("[" + _PN_CHARS_BASE + "]")
+_KIND = {f"{kind}_{index}": kind for index, (kind, _) in enumerate(_TOKENS)}
+
+# Deeper nesting of { ( [ than this is refused: the parser recurses per level, and thousands of
+# levels overflow a worker's stack. Real queries stay far below it.
+MAX_NESTING = 256
 
 
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -63,8 +87,11 @@ class GuardError(ValueError):
     """The text is refused (400); the message says why."""
 
 
-@dataclass(frozen=True)
-class Token:
+class GuardTimeout(GuardError):
+    """Checking the text took longer than allowed (the work per request is bounded)."""
+
+
+class Token(NamedTuple):  # a tuple: made once per token, so it must be cheap
     kind: str
     text: str
     start: int
@@ -75,12 +102,21 @@ class Token:
         return self.text.upper() if self.kind == "word" else ""
 
 
-def tokenize(text: str) -> list[Token]:
-    """Significant tokens (no whitespace or comments); raises GuardError on an unterminated string."""
+def tokenize(text: str, deadline: float | None = None) -> list[Token]:
+    """Significant tokens (no whitespace or comments); raises GuardError on an unterminated string,
+    GuardTimeout when time.monotonic() passes `deadline`."""
     tokens, position, length = [], 0, len(text)
+    no_pname_before = 0  # end of the last name run seen without a prefixed name in it
     while position < length:
-        match = _MASTER.match(text, position)
-        kind = match.lastgroup.rsplit("_", 1)[0] if match else "punct"
+        if deadline is not None and len(tokens) & 1023 == 1023 and time.monotonic() > deadline:
+            raise GuardTimeout("the query text is too long to check within the time limit; send a shorter one")
+        if position < no_pname_before:
+            match = _MASTER_NO_PNAME.match(text, position)
+        else:
+            match = _MASTER.match(text, position)
+            if (match is None or not match.lastgroup.startswith("pname")) and _NAME_START.match(text, position):
+                no_pname_before = _NAME_RUN.match(text, position).end()
+        kind = _KIND[match.lastgroup] if match else "punct"
         if kind == "unterminated":
             line = text.count("\n", 0, position) + 1
             raise GuardError(f"SPARQL syntax error: unterminated string starting on line {line}")
@@ -115,9 +151,9 @@ class Inspection:
     tokens: list[Token] = field(default_factory=list)
 
 
-def inspect(text: str, base_iri: str | None = None) -> Inspection:
-    """Tokenize a query or update and collect what the safety rules need."""
-    tokens = tokenize(text)
+def inspect(text: str, base_iri: str | None = None, deadline: float | None = None) -> Inspection:
+    """Tokenize a query or update and collect what the safety rules need (see tokenize for deadline)."""
+    tokens = tokenize(text, deadline)
     found = Inspection(tokens=tokens)
     prefixes: dict[str, str] = {}
     base = base_iri
@@ -134,14 +170,20 @@ def inspect(text: str, base_iri: str | None = None) -> Inspection:
         return None
 
     expect_operation = True  # at the start of the text or after ';' at depth 0
-    depth = 0
+    depth = nesting = 0  # depth: { and ( (for ';' at the top); nesting: also [
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         keyword = token.keyword
-        if token.text in "{(" and token.kind == "punct":
-            depth += 1
-        elif token.text in "})" and token.kind == "punct":
-            depth -= 1
+        if token.kind == "punct" and token.text in "{([":
+            depth += token.text != "["
+            nesting += 1
+            if nesting > MAX_NESTING:
+                line = text.count("\n", 0, token.start) + 1
+                raise GuardError(f"SPARQL syntax error: brackets nested deeper than {MAX_NESTING} levels "
+                                 f"(line {line}); simplify the query")
+        elif token.kind == "punct" and token.text in "})]":
+            depth -= token.text != "]"
+            nesting -= 1
         elif token.text == ";" and depth == 0:
             expect_operation = True
         if keyword == "SERVICE":
@@ -174,6 +216,18 @@ def inspect(text: str, base_iri: str | None = None) -> Inspection:
             elif keyword in UPDATE_KEYWORDS and found.kind in (None, "update"):
                 found.kind = "update"
     return found
+
+
+_BLANKED = {"var": "?", "iri": "<>", "string": '""', "number": "0", "pname": "p:", "bnode": "_:", "langtag": "@"}
+
+
+def shape(found: Inspection) -> str:
+    """The query's cost class: its tokens with names, IRIs, strings and numbers blanked, hashed.
+
+    Queries of one shape tend to cost alike, so a client looping a runaway query under new
+    variable names or constants is still recognised (executor: heavy shapes wait for a long slot)."""
+    text = " ".join(_BLANKED.get(token.kind) or token.text.upper() for token in found.tokens)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _graph_list(graphs) -> str:
@@ -227,6 +281,8 @@ def add_using(text: str, found: Inspection, using: list[str], using_named: list[
         elif depth == 0 and in_modify and keyword == "WHERE":
             insert_at.append(token.start)
             in_modify = False
-    for position in reversed(insert_at):
-        text = text[:position] + clause.lstrip() + " " + text[position:]
-    return text
+    pieces, previous = [], 0  # joined once: slicing per insertion would be quadratic in the text
+    for position in insert_at:
+        pieces += [text[previous:position], clause.lstrip(), " "]
+        previous = position
+    return "".join(pieces) + text[previous:]

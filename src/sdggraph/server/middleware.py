@@ -1,16 +1,24 @@
-"""ASGI middleware for every route: a request body cap (413) and a log line per request.
+"""ASGI middleware for every route: admission (body cap, bounded heavy work) and a log line per request.
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware, so streamed responses pass through
 untouched. A route may name its outcome (e.g. "timeout", "refused") in `request.state.outcome`;
-otherwise the log derives it from the status code.
+otherwise the log derives it from the status code. The log line escapes everything the request
+carries (logs.escape), so a client cannot forge lines.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
+from .logs import escape
+
 log = logging.getLogger("sdggraph.server.requests")
+
+# Routes that compute in the server process (rdflib, networkx, rendering): their number at once
+# is bounded, so they cannot take every thread and the GIL from the event loop.
+HEAVY_PREFIXES = ("/export/", "/report/", "/traverse/")
 
 
 def _outcome_from_status(status: int) -> str:
@@ -23,11 +31,11 @@ def _outcome_from_status(status: int) -> str:
     return "client-error" if status < 500 else "server-error"
 
 
-async def _plain(send, status: int, message: str) -> None:
+async def _plain(send, status: int, message: str, extra: dict | None = None) -> None:
     body = (message + "\n").encode("utf-8")
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *(extra or {}).items()]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -57,19 +65,87 @@ class RequestLog:
             raise
         finally:
             outcome = state.get("outcome") or _outcome_from_status(status)
-            log.info("%s %s %d %.1f ms %s", scope.get("method"), scope.get("path"), status,
-                     (time.perf_counter() - started) * 1000, outcome)
+            duration = (time.perf_counter() - started) * 1000
+            client = scope.get("client")
+            agent = next((value for name, value in scope.get("headers") or [] if name == b"user-agent"), b"")
+            fields = {"method": escape(scope.get("method")), "path": escape(scope.get("path")), "status": status,
+                      "duration_ms": round(duration, 1), "outcome": escape(outcome),
+                      "client": escape(client[0]) if client else None,
+                      "user_agent": escape(agent.decode("latin-1")[:300])}
+            log.info("%s %s %d %.1f ms %s client=%s agent=\"%s\"", fields["method"], fields["path"], status, duration,
+                     fields["outcome"], fields["client"] or "-", fields["user_agent"], extra={"request": fields})
+
+
+def _combine_accept(scope) -> None:
+    """Several Accept headers mean their values joined by commas (RFC 9110 5.3): make them one."""
+    headers = scope.get("headers") or []
+    accepts = [value for name, value in headers if name == b"accept"]
+    if len(accepts) > 1:
+        scope["headers"] = [(name, value) for name, value in headers if name != b"accept"] + \
+            [(b"accept", b", ".join(accepts))]
 
 
 class BodyLimit:
-    """Refuses request bodies above max_bytes with 413, by Content-Length or while reading."""
+    """Admission of a request: refuses request bodies above max_bytes with 413 (by Content-Length
+    or while reading), bounds the heavy routes (HEAVY_PREFIXES) to `heavy` at once with at most
+    `queue` waiting up to `wait` seconds (else 503 with Retry-After), and joins repeated Accept headers."""
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, heavy: int = 2, queue: int = 32, wait: float = 5.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.heavy, self.queue, self.wait = heavy, queue, wait
+        self._slots: asyncio.Semaphore | None = None
+        self._loop = None
+        self._waiting = 0
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        _combine_accept(scope)
+        if scope.get("path", "").startswith(HEAVY_PREFIXES):
+            return await self._heavy(scope, receive, send)
+        return await self._limit_body(scope, receive, send)
+
+    async def _heavy(self, scope, receive, send):
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:  # a semaphore belongs to one event loop
+            self._slots, self._loop = asyncio.Semaphore(self.heavy), loop
+        state = scope.setdefault("state", {})
+        busy = f"the server is computing {self.heavy} exports, reports or walks already; try again later"
+        if not self._slots.locked():
+            await self._slots.acquire()  # free: taken at once
+        elif self._waiting >= self.queue:
+            state["outcome"] = "busy"
+            return await _plain(send, 503, busy, {b"retry-after": b"2"})
+        else:
+            self._waiting += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.wait)
+            except asyncio.TimeoutError:
+                state["outcome"] = "busy"
+                return await _plain(send, 503, busy, {b"retry-after": b"2"})
+            finally:
+                self._waiting -= 1
+        released = False
+
+        def release():
+            nonlocal released
+            if not released:
+                released = True
+                self._slots.release()
+
+        async def send_and_release(message):
+            if message["type"] == "http.response.start":
+                release()  # the work is done; sending (to a slow reader, perhaps) holds no slot
+            await send(message)
+
+        try:
+            await self._limit_body(scope, receive, send_and_release)
+        finally:
+            release()
+
+    async def _limit_body(self, scope, receive, send):
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         state = scope.setdefault("state", {})
         message = f"the request body is larger than the limit of {self.max_bytes} bytes"

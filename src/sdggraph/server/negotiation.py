@@ -8,6 +8,7 @@ SPARQLWrapper send `format=json` or `format=xml` whatever the query form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Canonical media type of each format (the Content-Type of the answer).
@@ -95,6 +96,9 @@ class MediaRange:
         return 3 if self.subtype == sub else 0
 
 
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+
+
 def parse_accept(header: str | None) -> list[MediaRange]:
     ranges = []
     for part in (header or "").split(","):
@@ -107,10 +111,10 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         for param in pieces[1:]:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
+                # RFC 9110 qvalue only: "nan", "inf", "2", "-1" are invalid, and an invalid
+                # weight makes the range count for nothing (q=0) rather than for everything
+                value = value.strip()
+                q = float(value) if _QVALUE.fullmatch(value) else 0.0
             elif name.strip():
                 params.append((name.strip().lower(), value.strip().strip('"')))
         ranges.append(MediaRange(main.strip(), sub.strip(), q, tuple(params)))

@@ -16,6 +16,7 @@ Errors are (status, message) ProtocolErrors; the route turns them into text/plai
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -55,6 +56,7 @@ class Reply:
     media_type: str = "text/plain; charset=utf-8"
     outcome: str = "ok"
     headers: dict = field(default_factory=dict)
+    path: str | None = None  # a spool file holding the body (streamed by the route, then gone)
 
 
 @dataclass
@@ -87,6 +89,14 @@ def _decode(body: bytes, charset: str | None, what: str) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ProtocolError(400, f"{what} is not valid UTF-8: {error}") from error
+
+
+def url_params(query_string: bytes) -> list[tuple[str, str]]:
+    """The URL's parameters, decoded strictly: invalid UTF-8 is a 400 here as in a POST body."""
+    try:
+        return parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the URL's query string is not valid UTF-8 after percent-decoding: {error}") from error
 
 
 def _one(params: list[tuple[str, str]], name: str) -> str | None:
@@ -158,6 +168,8 @@ def parse_request(method: str, url_params: list[tuple[str, str]], content_type: 
 
 def _refuse(error: guard.GuardError) -> ProtocolError:
     message = str(error)
+    if isinstance(error, guard.GuardTimeout):
+        return ProtocolError(413, message, "too-large")
     outcome = "bad-request" if message.startswith("SPARQL syntax error") else "refused"
     return ProtocolError(400, message, outcome)
 
@@ -166,6 +178,10 @@ OUTCOME_STATUS = {  # executor outcome -> HTTP status
     "syntax": 400,
     "not-acceptable": 406,
     "too-many-rows": 413,
+    "too-large": 413,
+    "graph-missing": 404,  # SPARQL 1.1 Update: DROP/CLEAR/MOVE of a missing graph fails unless SILENT
+    "graph-exists": 409,  # CREATE of an existing graph fails unless SILENT
+    "update-failed": 400,
     "timeout": 503,
     "busy": 503,
     "crashed": 503,
@@ -177,7 +193,7 @@ def _reply(outcome: Outcome) -> Reply:
     if outcome.status == "ok":
         if outcome.result_kind == "update":
             return Reply(200, b"update applied\n", outcome="ok")
-        return Reply(200, outcome.body, negotiation.MEDIA_TYPES[outcome.format], outcome="ok")
+        return Reply(200, outcome.body, negotiation.MEDIA_TYPES[outcome.format], outcome="ok", path=outcome.path)
     status = OUTCOME_STATUS.get(outcome.status, 500)
     message = outcome.message
     if outcome.status == "syntax":
@@ -186,9 +202,11 @@ def _reply(outcome: Outcome) -> Reply:
     return Reply(status, (message + "\n").encode("utf-8"), outcome=outcome.status, headers=headers)
 
 
-def run_query(request: SparqlRequest, context: Context) -> Reply:
+def prepare_query(request: SparqlRequest, context: Context) -> Job:
+    """Check a query (guard, negotiation) and make its job; ProtocolError if it is refused."""
     try:
-        found = guard.inspect(request.text, base_iri=context.endpoint_url)
+        found = guard.inspect(request.text, base_iri=context.endpoint_url,
+                              deadline=time.monotonic() + context.settings.timeout)
         if found.kind == "update":
             raise ProtocolError(400, "this is a SPARQL Update, not a query: send it with POST as update= "
                                 "or with Content-Type application/sparql-update")
@@ -208,12 +226,13 @@ def run_query(request: SparqlRequest, context: Context) -> Reply:
         raise ProtocolError(406, f"{found.form} results can be given as turtle, ntriples, jsonld or rdfxml "
                             "(Accept or format=)", "not-acceptable")
     job = Job(request.text, "query", base_iri=context.endpoint_url, tabular_format=tabular, graph_format=graph,
-              max_rows=context.settings.max_rows)
+              max_rows=context.settings.max_rows, max_bytes=context.settings.max_result_bytes,
+              shape=guard.shape(found))
     if request.default_graphs or request.named_graphs:  # the protocol's dataset wins over FROM
         job.default_graph, job.named_graphs, job.union = request.default_graphs, request.named_graphs, False
     elif found.from_graphs:
         job.union = False
-    return _reply(context.executor.run(job))
+    return job
 
 
 def _authorize(request: SparqlRequest, settings: Settings) -> None:
@@ -227,10 +246,12 @@ def _authorize(request: SparqlRequest, settings: Settings) -> None:
         raise ProtocolError(403, "the update token is not valid", "refused")
 
 
-def run_update(request: SparqlRequest, context: Context) -> Reply:
+def prepare_update(request: SparqlRequest, context: Context) -> Job:
+    """Authorise and check an update and make its job; ProtocolError if it is refused."""
     _authorize(request, context.settings)
     try:
-        found = guard.inspect(request.text, base_iri=context.endpoint_url)
+        found = guard.inspect(request.text, base_iri=context.endpoint_url,
+                              deadline=time.monotonic() + context.settings.timeout)
         if found.kind == "query":
             raise ProtocolError(400, "this is a query, not an update: send it as query=")
         protocol_dataset = request.using_graphs or request.using_named_graphs
@@ -245,18 +266,28 @@ def run_update(request: SparqlRequest, context: Context) -> Reply:
     text = request.text
     if protocol_dataset:
         text = guard.add_using(text, found, request.using_graphs, request.using_named_graphs)
-    job = Job(text, "update", base_iri=context.endpoint_url)
+    return Job(text, "update", base_iri=context.endpoint_url)
+
+
+def prepare(request: SparqlRequest, context: Context) -> Job | Reply:
+    """The job for a query or update, or the reply refusing it (CPU only, linear in the text)."""
+    try:
+        if request.operation == "update":
+            return prepare_update(request, context)
+        return prepare_query(request, context)
+    except ProtocolError as error:
+        return error_reply(error)
+
+
+def execute(job: Job, context: Context) -> Reply:
+    """Run a prepared job (blocking: it waits for a worker, within the timeout)."""
     return _reply(context.executor.run(job))
 
 
 def answer(request: SparqlRequest, context: Context) -> Reply:
-    """Answer a query or update (blocking: it waits for a worker). Describe requests are the route's."""
-    try:
-        if request.operation == "update":
-            return run_update(request, context)
-        return run_query(request, context)
-    except ProtocolError as error:
-        return error_reply(error)
+    """Answer a query or update (blocking). Describe requests are the route's."""
+    prepared = prepare(request, context)
+    return prepared if isinstance(prepared, Reply) else execute(prepared, context)
 
 
 def error_reply(error: ProtocolError) -> Reply:

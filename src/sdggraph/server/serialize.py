@@ -121,13 +121,15 @@ def solutions(variables: list[str], rows: list, fmt: str) -> bytes:
     raise ValueError(f"no SELECT result format {fmt!r}")
 
 
-def triples(items: list, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
-    """CONSTRUCT/DESCRIBE results in turtle, ntriples, jsonld or rdfxml."""
+def triples(items: list, fmt: str, prefixes: dict[str, str] | None = None, output=None) -> bytes | None:
+    """CONSTRUCT/DESCRIBE results in turtle, ntriples, jsonld or rdfxml (written to `output` if given)."""
     rdf_format = RDF_FORMATS[fmt]
     if fmt in ("turtle", "rdfxml") and prefixes:
         used = _used_prefixes(items, prefixes)
-        return pyoxigraph.serialize(items, format=rdf_format, prefixes=used) or b""
-    return pyoxigraph.serialize(items, format=rdf_format) or b""
+        written = pyoxigraph.serialize(items, output, format=rdf_format, prefixes=used)
+    else:
+        written = pyoxigraph.serialize(items, output, format=rdf_format)
+    return None if output is not None else written or b""
 
 
 def _used_prefixes(items: list, prefixes: dict[str, str]) -> dict[str, str]:

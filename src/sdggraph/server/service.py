@@ -57,7 +57,9 @@ class SparqlService:
         prefixes = {prefix: config.rebase(namespace) for prefix, namespace in config.PREFIXES.items()}
         self.executor = QueryExecutor(self.build_dir / STORE_DIR, workers=settings.workers,
                                       timeout=settings.timeout, writable=settings.updates_enabled,
-                                      prefixes=prefixes, memory_mb=settings.worker_memory_mb)
+                                      prefixes=prefixes, memory_mb=settings.worker_memory_mb,
+                                      fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
+                                      max_queue=settings.max_queue)
         self._info: tuple[int, DatasetInfo] | None = None
         self._lock = threading.Lock()
         self.derived = Derived()
@@ -84,7 +86,9 @@ class SparqlService:
             digest = hashlib.sha256(path.read_bytes() + repr(identity[3:]).encode()).hexdigest()[:16]
             cached = self._manifest = (identity, digest, max(status.st_mtime, store.st_mtime))
         made = max(cached[2], self._updated_at or 0.0)
-        return Version(cached[1], self._generation, self._epoch, made)
+        self.executor._check_store()  # a store directory swapped in under the same manifest is a new version too
+        build = cached[1] if not self.executor._generation else f"{cached[1]}.{self.executor._generation}"
+        return Version(build, self._generation, self._epoch, made)
 
     def derived_dir(self, version: Version | None = None) -> Path:
         """Where the derived files of a version go (created on demand)."""
@@ -161,7 +165,11 @@ class SparqlService:
         """Run a job in the pool (blocking); the caller has checked the text (see guard)."""
         if job.max_rows > self.settings.max_rows:
             job.max_rows = self.settings.max_rows
-        return self.executor.run(job)
+        job.max_bytes = min(job.max_bytes, self.settings.max_result_bytes)
+        outcome = self.executor.run(job)
+        if outcome.path is not None:  # callers here want bytes (named questions: small answers)
+            outcome.body, outcome.path = outcome.read_body(), None
+        return outcome
 
     def start(self) -> None:
         self.executor.start()

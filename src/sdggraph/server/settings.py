@@ -9,6 +9,12 @@
 | update_token     | SDGGRAPH_UPDATE_TOKEN       | unset   | secret that enables SPARQL Update (Authorization: Bearer …); unset = read-only |
 | workers          | SDGGRAPH_WORKERS            | 2       | query worker processes (parallel queries; forced to 1 when updates are enabled) |
 | worker_memory_mb | SDGGRAPH_WORKER_MEMORY_MB   | 2048    | address-space cap per worker process (0 = none), so one query cannot exhaust the host |
+| max_result_bytes | SDGGRAPH_MAX_RESULT_BYTES   | 32 MiB  | answers (every form) above this are refused with 413; large answers are spooled to disk, not held in memory |
+| fast_workers     | SDGGRAPH_FAST_WORKERS       | 1       | extra worker processes kept for short queries (a lane runaway queries cannot take) |
+| fast_seconds     | SDGGRAPH_FAST_SECONDS       | 0.5     | a query running longer is "long": at most `workers` long queries run at once |
+| max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker (queries of a heavy shape are counted apart); more are answered 503 with Retry-After at once |
+| heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once (CPU in the server process); more wait, up to max_queue |
+| log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 """
 
@@ -41,6 +47,12 @@ class Settings:
     update_token: str | None = None
     workers: int = 2
     worker_memory_mb: int = 2048
+    max_result_bytes: int = 32 * 1024 * 1024
+    fast_workers: int = 1
+    fast_seconds: float = 0.5
+    max_queue: int = 32
+    heavy_requests: int = 2
+    log_format: str = "text"
     cache_mb: int = 64
 
     def __post_init__(self):
@@ -48,8 +60,13 @@ class Settings:
             raise SdggraphError("the query timeout must be a positive number of seconds")
         if self.workers < 1:
             raise SdggraphError("at least one worker process is needed")
-        if self.max_rows < 1 or self.max_body_bytes < 1:
-            raise SdggraphError("max rows and max body bytes must be positive")
+        if self.max_rows < 1 or self.max_body_bytes < 1 or self.max_result_bytes < 1:
+            raise SdggraphError("max rows, max body bytes and max result bytes must be positive")
+        if self.fast_workers < 0 or self.fast_seconds <= 0 or self.max_queue < 0 or self.heavy_requests < 1:
+            raise SdggraphError("fast workers and max queue must be 0 or more, fast seconds positive, "
+                                "heavy requests at least 1")
+        if self.log_format not in ("text", "json"):
+            raise SdggraphError(f"log format must be text or json, not {self.log_format!r}")
         if self.update_token is not None and len(self.update_token) < 16:
             # A short token would be guessable by anyone who can reach the endpoint.
             raise SdggraphError("the update token must be at least 16 characters long")
@@ -70,6 +87,12 @@ class Settings:
             "update_token": os.environ.get("SDGGRAPH_UPDATE_TOKEN") or None,
             "workers": _env("SDGGRAPH_WORKERS", int, cls.workers),
             "worker_memory_mb": _env("SDGGRAPH_WORKER_MEMORY_MB", int, cls.worker_memory_mb),
+            "max_result_bytes": _env("SDGGRAPH_MAX_RESULT_BYTES", int, cls.max_result_bytes),
+            "fast_workers": _env("SDGGRAPH_FAST_WORKERS", int, cls.fast_workers),
+            "fast_seconds": _env("SDGGRAPH_FAST_SECONDS", float, cls.fast_seconds),
+            "max_queue": _env("SDGGRAPH_MAX_QUEUE", int, cls.max_queue),
+            "heavy_requests": _env("SDGGRAPH_HEAVY_REQUESTS", int, cls.heavy_requests),
+            "log_format": _env("SDGGRAPH_LOG_FORMAT", str, cls.log_format),
             "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})

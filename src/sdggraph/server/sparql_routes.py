@@ -7,14 +7,18 @@ folder and served as files; a successful update bumps the version (SparqlService
 
 from __future__ import annotations
 
+import os
+
+import anyio
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import BuildMissingError
 from ..layout import derived_name
 from . import description, negotiation, protocol
 from .common import derived_of, short_hash
+from .executor import open_spooled
 
 router = APIRouter()
 
@@ -27,7 +31,28 @@ def _response(request: Request, reply: protocol.Reply, vary: bool = True) -> Res
     headers["Access-Control-Allow-Origin"] = "*"  # read-only data, no cookies: browser clients elsewhere may query
     if vary:
         headers["Vary"] = "Accept"
+    if reply.path is not None:  # a large answer: streamed from its spool file, never held whole
+        handle = open_spooled(reply.path)
+        headers["Content-Length"] = str(os.fstat(handle.fileno()).st_size)
+        return StreamingResponse(_chunks(handle), status_code=reply.status, media_type=reply.media_type,
+                                 headers=headers)
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
+
+
+def _chunks(handle, size: int = 64 * 1024):
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _limiter(request: Request) -> anyio.CapacityLimiter:
+    """Threads for /sparql requests waiting on the worker pool, apart from the default thread pool,
+    so waiting queries never take the threads other routes need. The executor bounds the waiters."""
+    state = request.app.state
+    if getattr(state, "sparql_limiter", None) is None:
+        executor = state.sparql.executor
+        state.sparql_limiter = anyio.CapacityLimiter(executor.max_queue + executor.size + 2)
+    return state.sparql_limiter
 
 
 MAX_URL_VARIANTS = 8  # derived descriptions per distinct endpoint URL (the client picks the Host)
@@ -75,7 +100,8 @@ async def sparql(request: Request) -> Response:
     endpoint_url, void_url = _urls(request)
     try:
         sparql_request = protocol.parse_request(
-            request.method, request.query_params.multi_items(), request.headers.get("content-type"),
+            request.method, protocol.url_params(request.scope.get("query_string", b"")),
+            request.headers.get("content-type"),
             await request.body(), request.headers.get("accept"), request.headers.get("authorization"))
     except protocol.ProtocolError as error:
         return _response(request, protocol.error_reply(error))
@@ -88,9 +114,47 @@ async def sparql(request: Request) -> Response:
     context = service.context(endpoint_url)
     if sparql_request.operation == "update":
         reply = await run_in_threadpool(service.run_update, lambda: protocol.answer(sparql_request, context))
+        return _response(request, reply)
+    if len(sparql_request.text) <= SMALL_TEXT:
+        prepared = protocol.prepare(sparql_request, context)  # at most a millisecond: not worth a thread
     else:
-        reply = await run_in_threadpool(protocol.answer, sparql_request, context)
+        prepared = await _prepare_in_lane(request, sparql_request, context)
+    if isinstance(prepared, protocol.Reply):
+        return _response(request, prepared)
+    reply = await anyio.to_thread.run_sync(protocol.execute, prepared, context, limiter=_limiter(request))
     return _response(request, reply)
+
+
+SMALL_TEXT = 512  # characters checked on the event loop; longer texts in a thread, in a lane by length
+LONG_TEXT = 16 * 1024  # texts above this are checked in a lane of their own, so they never delay shorter ones
+
+
+async def _prepare_in_lane(request: Request, sparql_request, context):
+    """Check a longer text in a thread, one text per lane at a time, at most max_queue waiting per
+    lane and within the timeout: checking holds the GIL, and many at once would starve the event
+    loop. Long texts have a lane of their own, so an editor's query never waits behind them."""
+    state = request.app.state
+    if getattr(state, "guard_lanes", None) is None:
+        state.guard_lanes = {name: [anyio.CapacityLimiter(1), 0] for name in ("medium", "long")}
+    lane = state.guard_lanes["long" if len(sparql_request.text) > LONG_TEXT else "medium"]
+    limiter = lane[0]
+    settings = state.sparql.settings
+    busy = protocol.Reply(503, b"too many long queries are being checked; try again later\n", outcome="busy",
+                          headers={"Retry-After": "1"})
+    if limiter.borrowed_tokens and lane[1] >= settings.max_queue:
+        return busy
+    lane[1] += 1
+    try:
+        with anyio.move_on_after(settings.timeout) as scope:
+            await limiter.acquire()
+    finally:
+        lane[1] -= 1
+    if scope.cancelled_caught:
+        return busy
+    try:
+        return await anyio.to_thread.run_sync(protocol.prepare, sparql_request, context)
+    finally:
+        limiter.release()
 
 
 @router.get("/.well-known/void", name="void", summary="VoID description of the dataset")

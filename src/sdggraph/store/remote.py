@@ -30,6 +30,7 @@ import httpx
 import pyoxigraph
 
 from ..errors import SdggraphError
+from ..safexml import refuse_doctype
 
 ENV_ENDPOINT = "SDGGRAPH_SPARQL_ENDPOINT"
 ENV_GRAPHS = "SDGGRAPH_SPARQL_GRAPHS"
@@ -280,6 +281,8 @@ def parse_response(endpoint: str, response: httpx.Response):
             return pyoxigraph.parse_query_results(content, results_format)
         rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type)
         if rdf_format is not None:
+            if rdf_format == pyoxigraph.RdfFormat.RDF_XML:
+                refuse_doctype(response.content)  # entity expansion would exhaust memory
             return pyoxigraph.parse(response.content, rdf_format)
     except (SyntaxError, ValueError) as error:
         raise SdggraphError(f"SPARQL endpoint {redact(endpoint)} sent results that do not parse: {error}") from None

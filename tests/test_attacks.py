@@ -1,0 +1,339 @@
+"""Short forms of the attacks in issue 9 (bench/attack.py has the long forms): each fails if its
+defence is removed. Rows: 1 quadratic guard, 2 results without a byte cap, 3/4 admission, 6
+forged log lines, 7 the small ones; and SIGTERM under load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from sdggraph.server import guard, logs
+from sdggraph.server.app import create_app
+from sdggraph.server.executor import Job
+from sdggraph.server.middleware import BodyLimit
+from sdggraph.server.settings import Settings
+
+TOKEN = "operator-secret-token-0123456789"
+EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # never finishes
+ASSERTED = "https://w3id.org/sdggraph/graph/asserted"
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [
+ <!ENTITY lol "lol">
+""" + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10)) + """]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">
+  <rdf:Description rdf:about="http://example.org/a"><ex:p>&lol9;</ex:p></rdf:Description>
+</rdf:RDF>
+"""
+
+
+@pytest.fixture(scope="module")
+def client(build_dir):
+    app = create_app(Settings(build_dir=build_dir, timeout=4, workers=1, fast_workers=1,
+                              max_result_bytes=64 * 1024 * 1024))
+    with TestClient(app) as test_client:
+        app.state.sparql.executor.wait_ready()
+        yield test_client
+
+
+# ---- row 1: checking a query is linear in its length, and bounded in time ----
+
+def _best_of(runs: int, action) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("unit", ["a.", "a-", "é."])
+def test_guard_time_grows_linearly(unit):
+    small, large = ("ASK { " + unit * (n // len(unit)) + " }" for n in (6_000, 24_000))
+    ratio = _best_of(5, lambda: guard.inspect(large)) / _best_of(5, lambda: guard.inspect(small))
+    assert ratio < 8, f"4x the text took {ratio:.1f}x the time (quadratic would be 16x)"
+
+
+def test_guard_still_reads_prefixed_names_after_dots():
+    kinds = [(token.kind, token.text) for token in guard.tokenize("?o.ex:a ex.b:c a.a.service")]
+    assert ("pname", "ex:a") in kinds and ("pname", "ex.b:c") in kinds
+    assert ("word", "service") in kinds
+
+
+def test_guard_work_is_bounded_in_time():
+    with pytest.raises(guard.GuardTimeout):
+        guard.inspect("ASK { " + "a." * 50_000 + " }", deadline=time.monotonic())
+
+
+# ---- row 7: nesting that would overflow a worker's stack is a clear 400 ----
+
+@pytest.mark.parametrize("query", ["ASK " + "{" * 10000 + "}" * 10000,
+                                   "ASK { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }",
+                                   "ASK { ?s ?p " + "[ <urn:p> " * 10000 + "]" * 10000 + " }"])
+def test_deep_nesting_is_refused_before_a_worker_sees_it(client, query):
+    executor = client.app.state.sparql.executor
+    workers = set(executor.worker_pids())
+    response = client.post("/sparql", data={"query": query})
+    assert response.status_code == 400
+    assert "nested deeper than 256 levels" in response.text
+    assert set(executor.worker_pids()) == workers  # no worker crashed
+
+
+# ---- row 2: a byte cap on every result form; large answers are spooled, not held ----
+
+def test_every_result_form_has_a_byte_cap(build_dir):
+    app = create_app(Settings(build_dir=build_dir, timeout=10, workers=1, fast_workers=0, max_result_bytes=20_000))
+    with TestClient(app) as small:
+        for query, accept in (("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle"),
+                              ("DESCRIBE ?s WHERE { ?s ?p ?o }", "application/n-triples"),
+                              ("SELECT * WHERE { ?s ?p ?o }", "text/csv")):
+            response = small.get("/sparql", params={"query": query}, headers={"accept": accept})
+            assert response.status_code == 413, response.text
+            assert "larger than the limit of 20000 bytes" in response.text
+        assert small.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3"},
+                         headers={"accept": "text/turtle"}).status_code == 200
+
+
+def test_large_answers_go_through_a_spool_file_that_is_gone_afterwards(client):
+    executor = client.app.state.sparql.executor
+    outcome = executor.run(Job("CONSTRUCT WHERE { ?s ?p ?o }", graph_format="ntriples", max_bytes=64 * 1024 * 1024))
+    assert outcome.status == "ok" and outcome.path is not None and outcome.body == b""
+    assert os.path.dirname(outcome.path) == executor.spool_dir
+    body = outcome.read_body()
+    assert body.count(b"\n") == outcome.rows > 10_000
+    assert not os.path.exists(outcome.path)
+    response = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+                          headers={"accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert len(response.content) > 1024 * 1024  # (the caching middleware may re-frame it: no length check)
+    assert response.content.count(b"\n") == outcome.rows
+    assert os.listdir(executor.spool_dir) == []  # streamed from an unlinked file: nothing left on disk
+
+
+# ---- rows 3 and 4: admission ----
+
+def test_runaway_clients_do_not_delay_a_cheap_query(client):
+    """3 clients loop a runaway COUNT; once its shape is known, a cheap ASK from another client
+    gets the short lane at once; queue + run of every runaway stays within the timeout."""
+    executor = client.app.state.sparql.executor
+    executor.wait_ready()
+    shape = guard.shape(guard.inspect(EXPENSIVE))
+    stop = threading.Event()
+    runaway_times, statuses = [], []
+
+    def runaway():
+        while not stop.is_set():
+            started = time.monotonic()
+            statuses.append(client.get("/sparql", params={"query": EXPENSIVE}).status_code)
+            runaway_times.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=runaway) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not executor.is_heavy(shape) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert executor.is_heavy(shape)  # found out after its first slow run
+        executor.wait_ready()  # the worker stopped at the short-lane budget is replaced
+        latencies = []
+        for _ in range(25):
+            started = time.monotonic()
+            response = client.get("/sparql", params={"query": "ASK {}"})
+            latencies.append(time.monotonic() - started)
+            assert response.status_code == 200 and response.json()["boolean"] is True
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert max(latencies) < 2.0, latencies  # behind a runaway it would wait up to the 4 s timeout
+    assert set(statuses) == {503}
+    assert max(runaway_times) < 4 + 1.5, runaway_times  # waiting and running share one deadline
+    executor.wait_ready()
+
+
+def test_a_full_queue_is_answered_503_with_retry_after_at_once(build_dir):
+    app = create_app(Settings(build_dir=build_dir, timeout=4, workers=1, fast_workers=0, max_queue=0))
+    with TestClient(app) as single:
+        executor = single.app.state.sparql.executor
+        executor.wait_ready()
+        runner = threading.Thread(target=lambda: single.get("/sparql", params={"query": EXPENSIVE}))
+        runner.start()
+        while executor.busy < 1:
+            time.sleep(0.01)
+        started = time.monotonic()
+        response = single.get("/sparql", params={"query": "ASK {}"})
+        took = time.monotonic() - started
+        runner.join()
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert "already waiting" in response.text
+    assert took < 1.5  # refused at once, not after the timeout
+
+
+def test_heavy_routes_are_bounded_and_answer_503_with_retry_after():
+    async def slow_app(scope, receive, send):
+        await asyncio.sleep(0.5)  # stands for an export computed in the server process
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=BodyLimit(slow_app, max_bytes=100, heavy=1, queue=0, wait=5))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            first, second, page = await asyncio.gather(http.get("/export/ks-taxonomy"), http.get("/export/ks-taxonomy"),
+                                                       http.get("/kommune/3203"))
+            third = await http.get("/export/ks-taxonomy")  # the slot is free again
+        return first, second, page, third
+
+    first, second, page, third = asyncio.run(scenario())
+    assert sorted([first.status_code, second.status_code]) == [200, 503]
+    refused = first if first.status_code == 503 else second
+    assert refused.headers["retry-after"] == "2"
+    assert page.status_code == 200 and third.status_code == 200  # other routes are not limited
+
+
+# ---- row 6: logs cannot be forged ----
+
+def test_request_log_escapes_what_the_request_carries(client, caplog):
+    fake = "2026-01-01 00:00:00,000 INFO sdggraph.server.requests: GET /admin 200 0.1 ms ok"
+    with caplog.at_level(logging.INFO, logger="sdggraph.server.requests"):
+        client.get("/kommune/x%0d%0a" + fake.replace(" ", "%20"), headers={"user-agent": "evil\tagent\x7f"})
+    [record] = [r for r in caplog.records if r.name == "sdggraph.server.requests"]
+    line = record.getMessage()
+    assert "\r" not in line and "\n" not in line and "\t" not in line and "\x7f" not in line
+    assert "/kommune/x\\x0d\\x0a2026-01-01" in line and 'agent="evil\\x09agent\\x7f"' in line
+    entry = json.loads(logs.JsonFormatter().format(record))
+    assert entry["path"].startswith("/kommune/x\\x0d\\x0a") and entry["status"] == 404
+    assert {"time", "method", "path", "status", "duration_ms", "outcome", "client"} <= set(entry)
+    other = logging.LogRecord("x", logging.WARNING, __file__, 1, "bad %s", ("a\nb",), None)
+    assert logs.TextFormatter().format(other).endswith("bad a\\x0ab")
+
+
+# ---- row 7: the small ones ----
+
+def test_two_accept_headers_are_combined(client):
+    response = client.get("/sparql", params={"query": "ASK {}"},
+                          headers=[("accept", "text/html"), ("accept", "text/csv")])
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize("weight", ["nan", "NaN", "inf", "2", "-1", "0.5.1", "1.5"])
+def test_an_invalid_q_counts_for_nothing(client, weight):
+    response = client.get("/sparql", params={"query": "ASK {}"},
+                          headers={"accept": f"text/csv;q={weight}, application/sparql-results+xml;q=0.1"})
+    assert response.headers["content-type"].startswith("application/sparql-results+xml")
+
+
+def test_invalid_utf8_in_a_get_query_is_a_400_as_in_a_post(client):
+    response = client.get("/sparql?query=ASK%7B%7D%FF")
+    assert response.status_code == 400 and "not valid UTF-8" in response.text
+
+
+def test_update_errors_follow_sparql_update_semantics(build_dir, tmp_path):
+    copy = tmp_path / "build"
+    shutil.copytree(build_dir, copy)
+    app = create_app(Settings(build_dir=copy, timeout=10, update_token=TOKEN))
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": "application/sparql-update"}
+    with TestClient(app) as updates:
+        def update(text):
+            return updates.post("/sparql", content=text.encode(), headers=headers)
+        missing = update("DROP GRAPH <urn:missing>")
+        assert missing.status_code == 404 and "does not exist" in missing.text
+        assert update("CLEAR GRAPH <urn:missing>").status_code == 404
+        assert update("DROP SILENT GRAPH <urn:missing>").status_code == 200
+        existing = update(f"CREATE GRAPH <{ASSERTED}>")
+        assert existing.status_code == 409 and "already exists" in existing.text
+        assert update(f"CREATE SILENT GRAPH <{ASSERTED}>").status_code == 200
+
+
+def test_billion_laughs_is_refused_at_once_wherever_rdfxml_is_read(tmp_path):
+    from sdggraph.compile.sources import parse_rdf_file
+    from sdggraph.errors import InputFileError, SdggraphError
+    from sdggraph.store.remote import parse_response
+
+    for name in ("laughs.rdf", "laughs.owl"):
+        path = tmp_path / name
+        path.write_text(LAUGHS)
+        started = time.monotonic()
+        with pytest.raises(InputFileError) as refused:
+            parse_rdf_file(path)
+        assert time.monotonic() - started < 1
+        assert refused.value.line == 2 and "DTD" in str(refused.value) and name in str(refused.value)
+    answer = httpx.Response(200, content=LAUGHS.encode(), headers={"content-type": "application/rdf+xml"})
+    with pytest.raises(SdggraphError, match="DTD"):
+        parse_response("http://127.0.0.1:9/query", answer)
+
+
+def test_validate_refuses_an_oversized_file_before_reading_it(build_dir, tmp_path, capsys):
+    from sdggraph.check.validate import validate
+    from sdggraph.cli import main
+    from sdggraph.errors import InputFileError
+
+    big = tmp_path / "big.ttl"
+    big.write_bytes(b"<urn:s> <urn:p> <urn:o> .\n" * 2000)
+    started = time.monotonic()
+    with pytest.raises(InputFileError, match="above the limit of 1000 bytes"):
+        validate([big], build_dir=build_dir, max_bytes=1000)
+    assert time.monotonic() - started < 1
+    assert main(["validate", "--build-dir", str(build_dir), "--max-file-bytes", "1000", str(big)]) == 2
+    assert "raise it with --max-file-bytes" in capsys.readouterr().err
+
+
+# ---- SIGTERM under load; JSON logs from the real server ----
+
+def test_sigterm_stops_the_server_and_its_workers_within_seconds(build_dir, tmp_path):
+    from helpers import free_port, wait_until_answering
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "sdggraph.cli", "serve", "--port", str(port),
+                                    "--workers", "1", "--timeout", "60", "--log-format", "json",
+                                    "--build-dir", str(build_dir)], stdout=subprocess.DEVNULL, stderr=stderr)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_answering(process, url + "/sparql?query=ASK%7B%7D", limit_s=120)
+        except RuntimeError as error:
+            pytest.fail(f"{error}; its log:\n{log.read_text()[-3000:]}")
+        httpx.get(url + "/kommune/x%0d%0a2026-01-01%20INFO%20fake")
+        body = ("ASK { " + "a." * 30_000 + " }").encode()
+        load = [threading.Thread(target=lambda: httpx.post(url + "/sparql", content=body, timeout=60,
+                                                           headers={"content-type": "application/sparql-query"}))
+                for _ in range(4)]
+        load += [threading.Thread(target=lambda: httpx.get(url + "/sparql", params={"query": EXPENSIVE},
+                                                           timeout=60)) for _ in range(2)]
+        for thread in load:
+            thread.daemon = True
+            thread.start()
+        time.sleep(1.5)
+        children = [int(pid) for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+        assert len(children) >= 2  # the query workers (a runaway query is running in one)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert took < 10, f"SIGTERM took {took:.1f} s"
+    time.sleep(0.5)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
+                and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    lines = log.read_text().splitlines()
+    entries = [json.loads(line) for line in lines]  # every line is a JSON object
+    paths = [entry.get("path", "") for entry in entries]
+    assert "/kommune/x\\x0d\\x0a2026-01-01 INFO fake" in paths
