@@ -19,6 +19,7 @@ import hmac
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from ..query import syntax
 from . import guard, negotiation
 from .executor import Job, Outcome, QueryExecutor
 from .settings import Settings
@@ -173,15 +174,15 @@ OUTCOME_STATUS = {  # executor outcome -> HTTP status
 }
 
 
-def _reply(outcome: Outcome) -> Reply:
+def _reply(outcome: Outcome, text: str = "") -> Reply:
     if outcome.status == "ok":
         if outcome.result_kind == "update":
             return Reply(200, b"update applied\n", outcome="ok")
         return Reply(200, outcome.body, negotiation.MEDIA_TYPES[outcome.format], outcome="ok")
     status = OUTCOME_STATUS.get(outcome.status, 500)
     message = outcome.message
-    if outcome.status == "syntax":
-        message = f"SPARQL syntax error: {message}"
+    if outcome.status == "syntax":  # line, column and a short list instead of the grammar's
+        message = syntax.readable(text, message)
     headers = {"Retry-After": "1"} if outcome.status == "busy" else {}
     return Reply(status, (message + "\n").encode("utf-8"), outcome=outcome.status, headers=headers)
 
@@ -213,7 +214,7 @@ def run_query(request: SparqlRequest, context: Context) -> Reply:
         job.default_graph, job.named_graphs, job.union = request.default_graphs, request.named_graphs, False
     elif found.from_graphs:
         job.union = False
-    return _reply(context.executor.run(job))
+    return _reply(context.executor.run(job), request.text)
 
 
 def _authorize(request: SparqlRequest, settings: Settings) -> None:
@@ -246,7 +247,7 @@ def run_update(request: SparqlRequest, context: Context) -> Reply:
     if protocol_dataset:
         text = guard.add_using(text, found, request.using_graphs, request.using_named_graphs)
     job = Job(text, "update", base_iri=context.endpoint_url)
-    return _reply(context.executor.run(job))
+    return _reply(context.executor.run(job), text)
 
 
 def answer(request: SparqlRequest, context: Context) -> Reply:
