@@ -1,4 +1,4 @@
-"""Pages for people: the query page at `/`, and a page for every resource the graph mints.
+"""Pages for people: a page for every resource the graph mints (the query page: editor.py).
 
 Every IRI under config.base_iri() is served at its path part (…/kommune/3203/indicator/HEL-01 at
 /kommune/3203/indicator/HEL-01, the ontology at /ontology), and any other IRI the graph holds (FN
@@ -11,8 +11,6 @@ triples with the resource as subject or object (like DESCRIBE, plus incoming lin
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html import escape
@@ -400,29 +398,10 @@ def any_resource(request: Request, iri: str = ""):
     return serve_resource(request, iri)
 
 
-# ---- the query page and its files ---------------------------------------------------------
+# ---- the files of the query page (the page itself: editor.py) --------------------------------
 
 def web_file(name: str) -> bytes:
     return resources.files("sdggraph").joinpath("web", name).read_bytes()
-
-
-@functools.lru_cache(maxsize=1)
-def _index_template() -> str:
-    return web_file("index.html").decode("utf-8")
-
-
-def index_html() -> str:
-    """The query page with the base IRI and prefixes it needs to turn IRIs into local links."""
-    settings = {"base": config.base_iri(),
-                "prefixes": {prefix: config.rebase(ns) for prefix, ns in config.PREFIXES.items()}}
-    # JSON inside <script>: escape '<' so no value can close the element
-    data = json.dumps(settings, ensure_ascii=False).replace("<", "\\u003c")
-    return _index_template().replace("{{CONFIG_JSON}}", data)
-
-
-@router.get("/")
-def index():
-    return HTMLResponse(index_html())
 
 
 @router.get("/web/{name}")

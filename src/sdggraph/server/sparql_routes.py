@@ -6,9 +6,10 @@ Thin: the protocol lives in protocol.py, safety in guard.py, execution in execut
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import description, negotiation, protocol
+from . import description, editor, negotiation, protocol
 
 router = APIRouter()
 
@@ -36,6 +37,14 @@ def _rdf_reply(graph, request: Request, format_values: list[str]) -> protocol.Re
     return protocol.Reply(200, description.serialize(graph, fmt), negotiation.MEDIA_TYPES[fmt])
 
 
+def _wants_page(request: Request) -> bool:
+    """A GET with no query, no format= and an Accept that names text/html above the RDF formats."""
+    if request.method != "GET" or request.query_params.getlist("format"):
+        return False
+    accept = request.headers.get("accept") or ""
+    return "text/html" in accept and negotiation.choose([("text/html", "html"), *RDF_OFFERS], accept) == "html"
+
+
 def _urls(request: Request) -> tuple[str, str]:
     return str(request.url_for("sparql")), str(request.url_for("void"))
 
@@ -53,6 +62,8 @@ async def sparql(request: Request) -> Response:
     except protocol.ProtocolError as error:
         return _response(request, protocol.error_reply(error))
     if sparql_request.operation == "describe":
+        if _wants_page(request):  # a browser opening /sparql gets the editor, as Fuseki and Oxigraph do
+            return HTMLResponse(editor.index_html(), headers={"Vary": "Accept"})
         graph = description.service_description(service.dataset_info(), endpoint_url, void_url,
                                                 service.settings.updates_enabled)
         return _response(request, _rdf_reply(graph, request, sparql_request.formats))
