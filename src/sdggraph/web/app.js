@@ -272,6 +272,10 @@
       for (const p of line.points) {
         out.push(`<circle cx="${x(p.year).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="4" fill="${colour}">` +
           `<title>${escapeHtml(line.name)} ${p.year}: ${escapeHtml(p.text)}</title></circle>`);
+        if (lines.length === 1) { // one line: its figures beside the points (more would crowd)
+          out.push(`<text class="point" x="${x(p.year).toFixed(1)}" y="${(y(p.value) - 9).toFixed(1)}" ` +
+            `text-anchor="middle" fill="${colour}">${escapeHtml(p.text)}</text>`);
+        }
       }
       out.push("</g>");
       if (legend) {
@@ -340,9 +344,14 @@
 
   const POSITION = /at line (\d+), column (\d+)/;
   let marked = null;
-  function markErrorLine(tab, text) {
-    const yasqe = tab.getYasqe();
-    if (marked) { marked.yasqe.removeLineClass(marked.line, "background", "sg-error-line"); marked = null; }
+  function clearErrorLine() {
+    if (marked) marked.yasqe.removeLineClass(marked.line, "background", "sg-error-line");
+    marked = null;
+  }
+  function markErrorLine(text) {
+    clearErrorLine();
+    const tab = window.sdggraph && window.sdggraph.yasgui.getTab();
+    const yasqe = tab && tab.getYasqe();
     const match = POSITION.exec(text || "");
     if (!yasqe || !match) return;
     const line = Number(match[1]) - 1;
@@ -361,17 +370,22 @@
       : error.status ? `Feil (HTTP ${error.status})` : "Fikk ikke svar fra tjenesten";
     box.append(title);
     if (text) box.append(Object.assign(document.createElement("pre"), { textContent: text }));
+    markErrorLine(text);
     return box;
   }];
 
   // ---- completion from this graph ----
 
+  // Fetched when an editor opens, not kept in localStorage for a month: a rebuild with another base
+  // IRI or new terms shows at once.
+  const notStored = () => undefined;
   Yasqe.defaults.prefixCcApi = "/editor/prefixes.json";
+  Yasqe.registerAutocompleter({ ...Yasqe.Autocompleters.prefixes, persistenceId: notStored });
   const vocabulary = fetch("/editor/vocabulary.json").then((r) => (r.ok ? r.json() : { classes: [], properties: [] }))
     .catch(() => ({ classes: [], properties: [] }));
   for (const [name, key] of [["class", "classes"], ["property", "properties"]]) {
     Yasqe.registerAutocompleter({ ...Yasqe.Autocompleters[name], name, bulk: true, autoShow: false,
-      persistenceId: null, get: () => vocabulary.then((terms) => terms[key]) });
+      persistenceId: notStored, get: () => vocabulary.then((terms) => terms[key]) });
   }
 
   // ---- YASGUI ----
@@ -401,10 +415,7 @@ ORDER BY ?areaLabel
     yasr: { prefixes: config.prefixes, pluginOrder: ["table", "chart", "response"], defaultPlugin: "table" },
   });
   for (const id of Object.keys(yasgui._tabs)) yasgui.getTab(id).setEndpoint(endpoint); // tabs kept from before
-  yasgui.on("queryResponse", (_, tab) => {
-    const yasr = tab.getYasr();
-    markErrorLine(tab, yasr && yasr.results && yasr.results.getError() ? yasr.results.getError().text : "");
-  });
+  yasgui.on("query", clearErrorLine);
 
   // ---- named questions ----
 
@@ -483,9 +494,14 @@ ORDER BY ?areaLabel
     return queries;
   }
 
+  const hashName = () => decodeURIComponent((location.hash.match(/^#q=(.+)$/) || [])[1] || "");
   loadQueries().then((queries) => {
     const query = queries.find((q) => q.name === wanted);
     if (query) choose(query);
+    window.addEventListener("hashchange", () => { // a link to /#q=name from a page already open
+      const next = queries.find((q) => q.name === hashName());
+      if (next) choose(next);
+    });
   });
   window.sdggraph = { yasgui, formatNumber }; // for the browser tests and the curious
 })();
