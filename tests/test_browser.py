@@ -20,8 +20,6 @@ from sdggraph import layout
 
 pytestmark = pytest.mark.browser
 
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
 
 @pytest.fixture(scope="module")
 def service(live_service):
@@ -34,8 +32,8 @@ def downloads(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(chromium, downloads):
-    webdriver = pytest.importorskip("selenium.webdriver")
+def browser(chromium, chromedriver, downloads):
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -45,7 +43,7 @@ def browser(chromium, downloads):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.implicitly_wait(0)
     yield driver

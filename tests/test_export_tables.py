@@ -48,7 +48,7 @@ def test_observations_csv_header_and_encoding(observations_csv):
 
 def test_observations_csv_rows_match_the_graph(observations_csv, built_graph):
     rows = rows_of(observations_csv)
-    assert len(rows) == 400  # re-check when the data are final
+    assert len(rows) == 400
     expected = graph_observations(built_graph)
     assert {(r["indicator_id"], int(r["year"])): (r["value"], r["status"]) for r in rows} == expected
     for row in rows:
