@@ -19,7 +19,14 @@
     printed: "Trykt verdi", unit: "Enhet", threshold: "Terskel", goal: "FN-mål", target: "FN-delmål",
     area: "Satsingsområde", mainGoal: "Hovedmål", subGoal: "Delmål", subgoal: "Delmål", plan: "Temaplan",
     serviceArea: "Tjenesteområde", challenge: "Samfunnsfloke", observation: "Observasjon", count: "Antall",
-    reason: "Begrunnelse", note: "Merknad", comparator: "Sammenligning",
+    reason: "Begrunnelse", note: "Merknad", comparator: "Sammenligning", adoptionDate: "Vedtatt",
+    mandateDecisionDate: "Mandat vedtatt", mandateDecisionPrecision: "Presisjon", toBeRevised: "Skal revideres",
+    focusArea: "Satsingsområde", askerGoal: "Askers mål", askerGoals: "Askers mål", indicators: "Indikatorer",
+    mainGoals: "Hovedmål", subgoals: "Delmål", focusAreas: "Satsingsområder", observations: "Observasjoner",
+    hasIndicator: "Har indikator", hasReason: "Har begrunnelse", level: "Nivå", link: "Kobling",
+    missingYear: "Mangler år", name: "Navn", notation: "Kode", reference: "Referanse", resource: "Ressurs",
+    step: "Steg", type: "Type", via: "Via", matchedBy: "Funnet som", status2024: "Status 2024",
+    value2024: "Verdi 2024", thresholdValue: "Terskelverdi",
   };
 
   // ---- Norwegian numbers ----
