@@ -230,16 +230,16 @@
     return [1, 2, 2.5, 5, 10].map((f) => f * power).find((step) => step >= raw);
   }
 
-  // The y axis starts at zero unless the figures sit far above it; then it is cut, and the cut is drawn.
+  // The y axis starts at zero unless the figures sit far above it (the lowest above 60 % of the highest);
+  // then it is cut, the cut is drawn, and it still spans a tenth of the highest figure, so a one-point
+  // fall at 97 % stays a small step (as the resource pages' charts, pages.value_axis).
   function yAxis(values) {
     let low = Math.min(...values), high = Math.max(...values);
     const broken = low > 0 && low > 0.6 * high;
-    if (!broken) low = Math.min(0, low);
+    low = broken ? Math.min(low, high - 0.1 * Math.abs(high)) : Math.min(0, low);
     if (high === low) high = low + 1;
     const step = niceStep(high - low);
-    const start = Math.floor((broken ? low - step / 2 : low) / step) * step;
-    const end = Math.ceil(high / step) * step;
-    return { low: start, high: end, step, broken };
+    return { low: Math.floor(low / step) * step, high: Math.ceil(high / step) * step, step, broken };
   }
 
   const PALETTE = ["#1e8449", "#00689d", "#ca6f1e", "#8e44ad", "#b03a2e", "#d4ac0d", "#117a65", "#5d6d7e",
