@@ -72,7 +72,11 @@ def active(browser, css: str):
 
 
 def run_query(browser):
+    """Run the active tab's query and wait until its answer is drawn (not the tab's previous one)."""
+    browser.execute_script("window.__answered = false;"
+                           "sdggraph.yasgui.once('queryResponse', () => setTimeout(() => { window.__answered = true; }, 200));")
     active(browser, "button.yasqe_queryButton")[0].click()
+    wait(browser, lambda: browser.execute_script("return window.__answered"))
 
 
 def rows(browser):
