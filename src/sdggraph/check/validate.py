@@ -23,6 +23,7 @@ from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
 from .. import config, layout
 from ..errors import InputFileError, SdggraphError
+from . import shacl_fast
 
 SHAPE = "https://w3id.org/sdggraph/shapes#"
 HINT = URIRef(SHAPE + "hint")
@@ -48,6 +49,7 @@ class Result:
     message_en: str | None
     hint: str | None  # Norwegian (nb)
     hint_en: str | None
+    location: str | None = None  # where the focus node was stated: "data/…/x.observations.csv:14" (or a .ttl file)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +60,15 @@ class ValidationResult:
     results: list[Result]
     report_graph: Graph = field(repr=False)
     shapes_graph: Graph = field(repr=False)
+    # The *-violation queries that returned rows on the same graph, as (name, header, rows): the
+    # other half of the integrity rules (check/violations.py); filled in by validate().
+    failed_checks: list = field(default_factory=list)
+    store: object = field(default=None, repr=False)  # the validated graph in pyoxigraph, when made
+
+    @property
+    def passes(self) -> bool:
+        """No sh:Violation and no *-violation query with rows: what `check`, `validate` and the build require."""
+        return self.conforms and not self.failed_checks
 
     @property
     def conforms(self) -> bool:
@@ -70,13 +81,16 @@ class ValidationResult:
     def at_least(self, severity: str) -> ValidationResult:
         """Only the results of `severity` or more severe."""
         keep = set(SEVERITIES[: SEVERITIES.index(check_severity(severity)) + 1])
-        return ValidationResult([r for r in self.results if r.severity in keep], self.report_graph, self.shapes_graph)
+        return ValidationResult([r for r in self.results if r.severity in keep], self.report_graph, self.shapes_graph,
+                                self.failed_checks, self.store)
 
     def by_shape(self, shape: str) -> list[Result]:
         return [r for r in self.results if r.source_shape == shape]
 
     def to_dict(self) -> dict:
-        return {"conforms": self.conforms, "counts": self.counts(), "results": [r.to_dict() for r in self.results]}
+        return {"conforms": self.conforms, "counts": self.counts(), "results": [r.to_dict() for r in self.results],
+                "failed_checks": [{"check": name, "header": header, "rows": rows}
+                                  for name, header, rows in self.failed_checks]}
 
     def report_turtle(self) -> str:
         """The SHACL validation report (only this object's results) as Turtle."""
@@ -200,9 +214,13 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
         extras += rebased(parse_rdf_file(path))
     if edited_inputs:
         # The build holds the old version of an edited input: compile data/ afresh instead.
+        from ..compile.sources import locations
+
         graph = Graph()
-        for source in load_sources():
+        sources = load_sources()
+        for source in sources:
             graph += source.graph
+        graph.locations = locations(sources)
     else:
         graph = rdflib_graph(build_dir, layers=("asserted", "reference"))
     graph += extras
@@ -213,7 +231,7 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
 # ---- Validation ---------------------------------------------------------------------------
 
 def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
-                   infer: bool = True) -> ValidationResult:
+                   infer: bool = True, reference: bool | None = None, keep_store: bool = False) -> ValidationResult:
     """Validate `data` against `shapes` (default shapes/*.ttl), with the ontology as ont_graph.
 
     With infer=True the OWL-RL entailments the build keeps (sdggraph.inference) are added first,
@@ -226,11 +244,16 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
 
     ontology = ontology if ontology is not None else ontology_graph()
     shapes = shapes if shapes is not None else shapes_graph()
+    if not inference.use_reference(reference) and shacl_fast.unsupported(shapes) is None:
+        triples = set(data) | set(ontology)  # pySHACL mixes ont_graph into the data graph too
+        if infer:
+            triples |= set(inference.infer(triples, reference=False).inferred)
+        return fast_result(triples, shapes)
     target = PreparedQueryGraph()
     target += data
     if infer:
         target += ontology
-        target += inference.infer(target).inferred
+        target += inference.infer(target, reference=reference).inferred
     bind_prefixes(target)
     # inplace: `target` is our own copy, and pySHACL must query it (not a clone) to use its cache.
     _, report, text = pyshacl.validate(
@@ -242,7 +265,17 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     nodes = [node for report_node in report.subjects(RDF.type, SH.ValidationReport)
              for node in report.objects(report_node, SH.result)]
     results = sorted((describe(report, node, target, shapes) for node in nodes), key=result_order)
-    return ValidationResult(results, report, shapes)
+    return ValidationResult(results, report, shapes, store=graph_store(target) if keep_store else None)
+
+
+def fast_result(triples, shapes: Graph, store=None) -> ValidationResult:
+    """Validate with the fast path (check/shacl_fast.py): the same results as pySHACL."""
+    report, labels, store = shacl_fast.validate(triples, shapes, store)
+    bind_prefixes(labels)
+    nodes = [node for report_node in report.subjects(RDF.type, SH.ValidationReport)
+             for node in report.objects(report_node, SH.result)]
+    results = sorted((describe(report, node, labels, shapes) for node in nodes), key=result_order)
+    return ValidationResult(results, report, shapes, store=store)
 
 
 class PreparedQueryGraph(Graph):
@@ -266,13 +299,60 @@ class PreparedQueryGraph(Graph):
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
+def build_locations(build_dir: Path | None = None) -> dict[str, str]:
+    """The build's record of where each resource was stated (empty for builds from before it existed)."""
+    import json
+
+    from ..layout import LOCATIONS_FILE, require_build
+
+    path = require_build(build_dir) / LOCATIONS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def with_locations(result: ValidationResult, where: dict[str, str]) -> ValidationResult:
+    for r in result.results:
+        r.location = where.get(r.focus_node)
+    return result
+
+
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
-             shapes_dir: Path | None = None) -> ValidationResult:
-    """Validate the built graph plus `extra_files`; keep results of `severity` or worse."""
+             shapes_dir: Path | None = None, reference: bool | None = None, checks: bool = True) -> ValidationResult:
+    """Validate the built graph plus `extra_files`; keep results of `severity` or worse. With
+    `checks`, the *-violation queries run on the same graph (result.failed_checks)."""
+    from ..compile.inference import use_reference
+    from .violations import failed_checks, failed_checks_on
+
     check_severity(severity)
     shapes = shapes_graph(shapes_dir)
+    if not extra_files and not use_reference(reference) and shacl_fast.unsupported(shapes) is None:
+        # The built graph as it is: read with Oxigraph's parser, SPARQL constraints on the built store.
+        from ..layout import DATASET_FILE, require_build
+        from ..store.local import open_store
+
+        build_dir = require_build(build_dir)
+        triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
+        result = fast_result(triples, shapes, open_store(build_dir)).at_least(severity)
+        result.failed_checks = failed_checks(build_dir) if checks else []
+        return with_locations(result, build_locations(build_dir))
     data, needs_inference = data_graph(extra_files, build_dir)
-    return validate_graph(data, shapes=shapes, infer=needs_inference).at_least(severity)
+    where = getattr(data, "locations", None)
+    if where is None:
+        where = build_locations(build_dir)
+    result = validate_graph(data, shapes=shapes, infer=needs_inference, reference=reference,
+                            keep_store=checks and bool(extra_files)).at_least(severity)
+    if checks:
+        # The queries see what the shapes saw: the build as it is, or the graph with the edits.
+        result.failed_checks = failed_checks_on(result.store) if extra_files else failed_checks(build_dir)
+    return with_locations(result, where)
+
+
+def graph_store(graph):
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    store.bulk_extend(pyoxigraph.Quad(shacl_fast.to_ox(s), shacl_fast.to_ox(p), shacl_fast.to_ox(o))
+                      for s, p, o in graph if not isinstance(s, Literal))
+    return store
 
 
 def result_order(result: Result):
@@ -390,6 +470,11 @@ def format_text(result: ValidationResult) -> str:
     names.bind("shape", SHAPE)
     lines = [f"Validering: {counts['violation']} brudd, {counts['warning']} advarsler, {counts['info']} info"
              f" ({'ingen brudd' if result.conforms else 'grafen har brudd'})."]
+    if result.failed_checks:
+        from .violations import format_failures
+
+        lines.append(f"Integritetssjekker (queries/*-violation.rq): {len(result.failed_checks)} fant rader:")
+        lines.extend(format_failures(result.failed_checks))
     groups: dict[str, list[Result]] = {}
     for r in result.results:
         groups.setdefault(r.focus_node, []).append(r)
@@ -407,6 +492,8 @@ def format_text(result: ValidationResult) -> str:
             if r.value and r.value != title:
                 where.append(f"verdi: {r.value}")
             lines.append(f"  {'':<9} {' · '.join(where)}")
+            if r.location:
+                lines.append(f"  {'':<9} fil: {r.location}")
             if r.hint:
                 lines.append(f"  {'':<9} retting: {r.hint}")
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from ..errors import CheckFailed
 def cmd_validate(args) -> int:
     from ..check.validate import format_text, validate
 
-    result = validate(args.extra_files, args.severity, args.build_dir)
+    result = validate(args.extra_files, args.severity, args.build_dir, reference=args.reference or None)
     if args.format == "json":
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "turtle":
@@ -23,9 +23,10 @@ def cmd_validate(args) -> int:
     else:
         text = format_text(result)
     sys.stdout.write(text)
-    if not result.conforms:
+    if not result.passes:
         counts = result.counts()
-        raise CheckFailed(f"validering feilet: {counts['violation']} brudd (sh:Violation)")
+        checks = f"; {len(result.failed_checks)} integritetssjekker fant rader" if result.failed_checks else ""
+        raise CheckFailed(f"validering feilet: {counts['violation']} brudd (sh:Violation){checks}")
     return 0
 
 
@@ -39,4 +40,6 @@ def register(subparsers, common) -> None:
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("--severity", choices=["violation", "warning", "info"], default="info",
                    help="show results of this severity or worse (default: info, i.e. all)")
+    p.add_argument("--reference", action="store_true",
+                   help="infer with owlrl and validate with pySHACL (the reference engines) instead of the fast path")
     p.set_defaults(func=cmd_validate)

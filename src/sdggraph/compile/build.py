@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -20,13 +21,17 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
-from rdflib.term import BNode
+from rdflib.namespace import RDF
+from rdflib.term import BNode, URIRef
 
 from .. import config, layout
-from ..layout import DATASET_FILE, LAYERS, MANIFEST_FILE, STORE_DIR, graph_iri
+from ..errors import CheckFailed
+from ..layout import DATASET_FILE, LAYERS, LOCATIONS_FILE, MANIFEST_FILE, STORE_DIR, graph_iri
 from . import ontology_docs
 from .inference import infer
-from .sources import load_sources
+from .sources import load_sources, locations
+
+SHRINK_LIMIT = 0.10  # a build losing more than this share of a layer or class is refused
 
 
 @dataclass
@@ -36,6 +41,9 @@ class BuildReport:
     layer_sizes: dict[str, int] = field(default_factory=dict)
     closure_size: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    engine: str = "rules"
+    classes: dict[str, int] = field(default_factory=dict)  # class IRI -> resources of that type
+    checks: list[str] = field(default_factory=list)  # what the gate checked, for the summary
 
     def lines(self) -> list[str]:
         out = ["Loaded:"]
@@ -45,32 +53,86 @@ class BuildReport:
         out.append("Graphs:")
         for layer in LAYERS:
             out.append(f"  {layer:<9} {self.layer_sizes.get(layer, 0):>7} triples")
-        out.append(f"Inference (OWL-RL, owlrl): closure {self.closure_size} triples, "
+        engine = "owlrl, the reference" if self.engine == "owlrl" else "fast rules, same kept entailments as owlrl"
+        out.append(f"Inference (OWL-RL, {engine}): closure {self.closure_size} triples, "
                    f"{self.layer_sizes.get('inferred', 0)} kept as inferred")
+        out.extend(f"Checked: {line}" for line in self.checks)
         out.append("Timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items()))
         out.append(f"Written to {self.build_dir}")
         return out
 
 
-def sorted_ntriples(graph: Graph) -> str:
+def _ox(term):
+    from ..check.shacl_fast import to_ox
+
+    return to_ox(term)
+
+
+def canonical(graph: Graph) -> Graph:
     if any(isinstance(term, BNode) for triple in graph for term in triple):
-        graph = to_canonical_graph(graph)  # stable blank node labels
-    lines = {line for line in graph.serialize(format="nt").splitlines() if line.strip()}
+        return to_canonical_graph(graph)  # stable blank node labels
+    return graph
+
+
+def sorted_ntriples(graph: Graph) -> str:
+    """The graph as N-Triples, one line per triple, sorted (written by Oxigraph's serializer)."""
+    return ntriples_lines(canonical(graph))
+
+
+def ntriples_lines(graph: Graph) -> str:
+    lines = {f"{pyoxigraph.Triple(_ox(s), _ox(p), _ox(o))} ." for s, p, o in graph}
     return "".join(line + "\n" for line in sorted(lines))
 
 
+# Namespaces the data uses that config.PREFIXES does not name (the Data Cube's SDMX terms).
+EXTRA_PREFIXES = {
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+    "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
+    "sdmx-code": "http://purl.org/linked-data/sdmx/2009/code#",
+}
+SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")  # a Turtle local name needing no escapes
+
+
 def turtle(graph: Graph) -> str:
-    out = Graph()
-    for prefix, namespace in config.PREFIXES.items():
-        out.bind(prefix, config.rebase(namespace), override=True, replace=True)
-    out += graph
-    return out.serialize(format="turtle")
+    """The graph as Turtle: prefixed names for the project's namespaces, one block per subject,
+    everything sorted, so the file is the same on every run (rdflib's writer invents ns1:, ns2:
+    in the order it meets namespaces, and takes seconds)."""
+    namespaces = sorted(((config.rebase(ns), prefix) for prefix, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()),
+                        key=lambda pair: -len(pair[0]))
+    used = {}
+
+    def name(term) -> str:
+        if isinstance(term, URIRef):
+            iri = str(term)
+            for namespace, prefix in namespaces:
+                if iri.startswith(namespace) and SAFE_LOCAL.match(iri[len(namespace):]):
+                    used[prefix] = namespace
+                    return f"{prefix}:{iri[len(namespace):]}"
+            return f"<{iri}>"
+        return str(_ox(term))
+
+    blocks = {}
+    for s, p, o in graph:
+        blocks.setdefault(s, {}).setdefault(p, []).append(o)
+    body = []
+    for subject in sorted(blocks, key=lambda t: (isinstance(t, BNode), str(t))):
+        predicates = blocks[subject]
+        order = sorted(predicates, key=lambda p: (p != RDF.type, str(p)))
+        parts = []
+        for p in order:
+            objects = ", ".join(sorted(name(o) for o in predicates[p]))
+            parts.append(f"{'a' if p == RDF.type else name(p)} {objects}")
+        body.append(f"{name(subject)} " + " ;\n    ".join(parts) + " .\n")
+    header = "".join(f"@prefix {prefix}: <{used[prefix]}> .\n" for prefix in sorted(used))
+    return header + "\n" + "\n".join(body)
 
 
 def write_outputs(target: Path, layers: dict[str, Graph]) -> None:
     quads = []
     for layer, graph in layers.items():
-        nt = sorted_ntriples(graph)
+        graph = canonical(graph)
+        nt = ntriples_lines(graph)
         (target / f"{layer}.nt").write_text(nt, encoding="utf-8")
         (target / f"{layer}.ttl").write_text(turtle(graph), encoding="utf-8")
         iri = graph_iri(layer)
@@ -93,12 +155,97 @@ def manifest(target: Path, report: BuildReport) -> dict:
     return {
         "base_iri": config.base_iri(),
         "graphs": {layer: {"iri": graph_iri(layer), "triples": report.layer_sizes[layer]} for layer in LAYERS},
+        "classes": report.classes,
         "loaded": [{"file": name, "layer": layer, "triples": count} for name, layer, count in report.loaded],
         "sha256": files,
     }
 
 
-def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_dir: Path | None = None) -> BuildReport:
+def class_counts(layers: dict[str, Graph]) -> dict[str, int]:
+    """Resources per class over all layers (asserted and inferred types), sorted by class IRI."""
+    members: dict[str, set] = {}
+    for graph in layers.values():
+        for subject, cls in graph.subject_objects(RDF.type):
+            if isinstance(cls, URIRef):
+                members.setdefault(str(cls), set()).add(subject)
+    return {cls: len(members[cls]) for cls in sorted(members)}
+
+
+class BuildRejected(CheckFailed):
+    """The staged build failed its checks: build/ was left as it was (exit 1)."""
+
+
+def shrinkage(previous: dict, current: dict, limit: float = SHRINK_LIMIT) -> list[str]:
+    """What the new build lost against the previous manifest: triples per layer and resources per
+    class that fell by more than `limit` (a share)."""
+    lost = []
+    pairs = [(f"{layer} triples", previous.get("graphs", {}).get(layer, {}).get("triples", 0),
+              current["graphs"][layer]["triples"]) for layer in LAYERS]
+    pairs += [(f"resources of class {compact_iri(cls)}", count, current["classes"].get(cls, 0))
+              for cls, count in sorted(previous.get("classes", {}).items())]
+    for what, before, after in pairs:
+        if before and (before - after) / before > limit:
+            lost.append(f"{what}: {before} → {after} (−{(before - after) / before:.0%})")
+    return lost
+
+
+def compact_iri(iri: str) -> str:
+    for prefix, namespace in sorted({**config.PREFIXES, **EXTRA_PREFIXES}.items(), key=lambda kv: -len(kv[1])):
+        namespace = config.rebase(namespace)
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{iri}>"
+
+
+def gate(staging: Path, out_dir: Path, current: dict, report: BuildReport, allow_shrink: bool,
+         reference: bool | None) -> list[str]:
+    """The integrity checks on the staged build; the problems that keep it from being swapped in."""
+    from ..check.validate import validate
+    from ..check.violations import check_names
+
+    problems = []
+    result = validate(build_dir=staging, severity="violation", reference=reference)  # shapes and queries
+    violations = [r for r in result.results if r.severity == "violation"]
+    if violations:
+        problems.append(f"SHACL: {len(violations)} violation{'s' if len(violations) != 1 else ''} "
+                        f"(run `sdggraph validate` on this data for the full report):")
+        for r in violations[:20]:
+            where = f" [{r.location}]" if r.location else ""
+            problems.append(f"  {r.focus_node.rsplit('/', 1)[-1]}{where}: {r.message}")
+        if len(violations) > 20:
+            problems.append(f"  … and {len(violations) - 20} more")
+    checks = check_names()
+    failures = result.failed_checks
+    for name, header, rows in failures:
+        problems.append(f"check {name}: {len(rows)} row{'s' if len(rows) != 1 else ''}, e.g. "
+                        + ", ".join(f"{h}={v}" for h, v in zip(header, rows[0])))
+    report.checks.append(f"SHACL {len(violations)} violations; {len(checks) - len(failures)} of {len(checks)} "
+                         f"*-violation queries passed")
+    previous_file = out_dir / MANIFEST_FILE
+    if previous_file.is_file():
+        try:
+            previous = json.loads(previous_file.read_text(encoding="utf-8"))
+        except ValueError:
+            previous = {}
+        lost = shrinkage(previous, current)
+        if lost and allow_shrink:
+            report.checks.append(f"shrink accepted (--allow-shrink): {'; '.join(lost)}")
+        elif lost:
+            problems.append(f"the build lost more than {SHRINK_LIMIT:.0%} of what the previous build held "
+                            f"(an emptied or truncated file?); if intended, build again with --allow-shrink:")
+            problems.extend(f"  {line}" for line in lost)
+        else:
+            report.checks.append(f"no layer or class lost more than {SHRINK_LIMIT:.0%} against the previous build")
+    return problems
+
+
+def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_dir: Path | None = None,
+          allow_shrink: bool = False, check: bool = True, reference: bool | None = None) -> BuildReport:
+    """Build into a staging directory, check it, and swap it in as `out_dir` only when it passes.
+
+    The gate (check=True): no SHACL Violation, every *-violation query empty, and no layer or
+    class shrunk by more than SHRINK_LIMIT against the previous build's manifest (unless
+    allow_shrink). A failed gate raises BuildRejected and leaves `out_dir` as it was."""
     out_dir = Path(out_dir or layout.build_dir()).resolve()
     report = BuildReport(out_dir)
     started = time.perf_counter()
@@ -110,24 +257,35 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
     report.timings["load"] = time.perf_counter() - started
 
     everything = layers["asserted"] + layers["reference"]
-    result = infer(everything)
+    result = infer(everything, reference=reference)
     layers["inferred"] = result.inferred
     report.closure_size = result.closure_size
+    report.engine = result.engine
     report.timings["inference"] = result.seconds
     report.layer_sizes = {layer: len(graph) for layer, graph in layers.items()}
+    report.classes = class_counts(layers)
 
     started = time.perf_counter()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
         write_outputs(staging, layers)
-        (staging / MANIFEST_FILE).write_text(json.dumps(manifest(staging, report), indent=2, ensure_ascii=False) + "\n",
+        (staging / LOCATIONS_FILE).write_text(json.dumps(locations(sources), indent=1, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+        current = manifest(staging, report)
+        (staging / MANIFEST_FILE).write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
+        report.timings["write"] = time.perf_counter() - started
+        if check:
+            started = time.perf_counter()
+            problems = gate(staging, out_dir, current, report, allow_shrink, reference)
+            report.timings["check"] = time.perf_counter() - started
+            if problems:
+                raise BuildRejected(f"build rejected: {out_dir} was left as it was.\n" + "\n".join(problems))
         swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    report.timings["write"] = time.perf_counter() - started
     return report
 
 

@@ -1,4 +1,9 @@
-"""OWL-RL inference with owlrl, and the choice of which entailments the graph keeps.
+"""OWL-RL inference, and the choice of which entailments the graph keeps.
+
+Two engines give the same kept entailments: the fast path (`rules.py`, the OWL 2 RL rules the
+ontology uses, forward-chained in Python) and the reference, owlrl's full OWL 2 RL closure. The
+fast path is the default; the reference runs when asked (`reference=True`, `--reference`,
+SDGGRAPH_REFERENCE=1) or when the input uses OWL the fast path does not implement.
 
 owlrl materialises the full OWL 2 RL closure, which includes much that says nothing to a user
 (every resource owl:sameAs itself, typing of literals, axioms about OWL's own vocabulary). We
@@ -10,6 +15,7 @@ delmål, indicator or strategy; temaplan to focus area through its delmål).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -23,11 +29,18 @@ USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.
                  OWL.TransitiveProperty, OWL.SymmetricProperty}
 
 
+TYPE = RDF.type
+EQUALITY = {OWL.sameAs, OWL.differentFrom}
+SCHEMA = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, RDFS.domain, RDFS.range,
+          OWL.inverseOf}
+
+
 @dataclass
 class InferenceResult:
     inferred: Graph
     closure_size: int
     seconds: float
+    engine: str = "owlrl"  # "rules" (fast path) or "owlrl" (reference)
 
 
 def keep(triple) -> bool:
@@ -36,25 +49,43 @@ def keep(triple) -> bool:
         return False
     if str(s).startswith(VOCABULARY_NAMESPACES):
         return False
-    if p == OWL.sameAs or p == OWL.differentFrom:
+    if p in EQUALITY:
         return False
-    if p == RDF.type and o in USELESS_TYPES:
+    if p == TYPE and o in USELESS_TYPES:
         return False
-    if p in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty,
-             RDFS.domain, RDFS.range, OWL.inverseOf):
+    if p in SCHEMA:
         return False  # schema entailments: the ontology states what matters
     return True
 
 
-def infer(asserted: Graph) -> InferenceResult:
+def use_reference(reference: bool | None = None) -> bool:
+    """Whether to run the reference engines (owlrl, pySHACL): asked for, or SDGGRAPH_REFERENCE=1."""
+    if reference is not None:
+        return reference
+    return os.environ.get("SDGGRAPH_REFERENCE", "").strip().lower() in ("1", "true", "yes")
+
+
+def infer(asserted: Graph, reference: bool | None = None) -> InferenceResult:
     """OWL-RL closure of `asserted`; returns only the new triples worth keeping."""
+    from . import rules
+
     started = time.perf_counter()
-    closure = Graph()
-    closure += asserted
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                           datatype_axioms=False).expand(closure)
+    stated = None if use_reference(reference) else set(asserted)
+    if stated is not None and not rules.unsupported(stated):
+        closure = rules.closure(stated)
+        inferred = Graph()
+        for triple in closure - stated:
+            if keep(triple):
+                inferred.add(triple)
+        return InferenceResult(inferred, len(closure), time.perf_counter() - started, "rules")
+    else:
+        closure = Graph()
+        closure += asserted
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                               datatype_axioms=False).expand(closure)
+        engine = "owlrl"
     inferred = Graph()
     for triple in closure:
         if triple not in asserted and keep(triple):
             inferred.add(triple)
-    return InferenceResult(inferred, len(closure), time.perf_counter() - started)
+    return InferenceResult(inferred, len(closure), time.perf_counter() - started, engine)

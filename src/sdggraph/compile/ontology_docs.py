@@ -58,8 +58,10 @@ def term_rows(graph: Graph, term) -> list[str]:
         values = sorted(graph.objects(term, prop), key=str)
         if values:
             rows.append(f"<tr><th>{label}</th><td>{', '.join(link(graph, v) for v in values)}</td></tr>")
-    for chain in graph.objects(term, OWL.propertyChainAxiom):
-        steps = " ∘ ".join(link(graph, step) for step in Collection(graph, chain))
+    # A property may have several chains (blank nodes, in no stable order): list them sorted.
+    chains = sorted(" ∘ ".join(link(graph, step) for step in Collection(graph, chain))
+                    for chain in graph.objects(term, OWL.propertyChainAxiom))
+    for steps in chains:
         rows.append(f"<tr><th>Egenskapskjede / property chain</th><td>{steps}</td></tr>")
     return rows
 

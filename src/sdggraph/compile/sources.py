@@ -6,16 +6,17 @@ broken file is reported the same way everywhere: file, line, parser message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .. import config, layout
 from ..errors import InputFileError, InputsMissingError
-from .tables import compile_tables
+from .tables import compile_tables, decode_utf8, report_editions
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 
@@ -25,6 +26,7 @@ class LoadedSource:
     path: Path
     layer: str  # "asserted" or "reference"
     graph: Graph
+    locations: dict = field(default_factory=dict)  # subject IRI -> (file, line or None) it came from
 
     def relative(self) -> str:
         try:
@@ -57,7 +59,10 @@ def parse_rdf_file(path: Path) -> Graph:
         raise InputFileError(path, None, f"unknown RDF file type '{path.suffix}'")
     graph = Graph()
     try:
-        graph.parse(path, format=fmt)
+        text = decode_utf8(path, path.read_bytes())
+        graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+    except InputFileError:
+        raise
     except BadSyntax as error:
         line, message = locate_syntax_error(path, fmt, error)
         raise InputFileError(path, line, message) from error
@@ -110,8 +115,21 @@ def load_sources(data_dir: Path | None = None, ontology_dir: Path | None = None,
             where = ontology_dir or layout.ontology_dir() if kind == "ontology" else data_dir or layout.data_dir()
             raise InputsMissingError(f"no {kind} files found in {where}: nothing to build")
     loaded = [LoadedSource(p, "asserted", parse_rdf_file(p)) for p in files["ontology"] + files["data"]]
-    loaded += [LoadedSource(p, "asserted", g) for p, g in compile_tables(files["tables"])]
     loaded += [LoadedSource(p, "reference", parse_rdf_file(p)) for p in files["reference"]]
+    for source in loaded:
+        if not len(source.graph):
+            # An emptied file would silently drop everything it defined (and what hangs on it).
+            raise InputFileError(source.path, 1, "the file holds no triples (emptied by mistake?); "
+                                                 "remove the file if it is meant to go")
+    turtle_data = [source for source in loaded if source.path in files["data"]]
+    known = {s for source in turtle_data for s in source.graph.subjects() if isinstance(s, URIRef)}
+    # the tables need the report editions the Turtle declares (which row is the current value)
+    editions = report_editions((source.path, source.graph) for source in turtle_data)
+    tables = [LoadedSource(p, "asserted", g, {s: (p, line) for s, (_, line) in g.locations.items()})
+              for p, g in compile_tables(files["tables"], known, editions)]
+    for source in turtle_data:  # a Turtle resource: the file and the line where its description starts
+        source.locations = subject_lines(source)
+    loaded[len(files["ontology"]) + len(files["data"]):len(files["ontology"]) + len(files["data"])] = tables
     for path in extra_files or []:
         path = Path(path)
         if path.suffix == ".csv":
@@ -119,7 +137,38 @@ def load_sources(data_dir: Path | None = None, ontology_dir: Path | None = None,
         loaded.append(LoadedSource(path, "asserted", parse_rdf_file(path)))
     for source in loaded:
         source.graph = rebased(source.graph)
+        if source.locations and config.base_iri() != config.DEFAULT_BASE_IRI:
+            source.locations = {URIRef(config.rebase(str(s))): where for s, where in source.locations.items()}
     return loaded
+
+
+def locations(sources: list[LoadedSource]) -> dict[str, str]:
+    """Where each resource came from, as 'file:line' (or 'file' for Turtle), relative to the inputs."""
+    out = {}
+    for source in sources:  # Turtle first: a table row about a delmål is not where the delmål is defined
+        for subject, (_, line) in source.locations.items():
+            out.setdefault(str(subject), f"{source.relative()}:{line}" if line else source.relative())
+    return dict(sorted(out.items()))
+
+
+def subject_lines(source: LoadedSource) -> dict:
+    """Each typed subject of a Turtle file -> (file, line where a statement about it starts)."""
+    first_token = {}
+    for number, line in enumerate(source.path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        token = line.split(None, 1)[0] if line.strip() else ""
+        if token and not token.startswith(("#", "@", ";", ",", ".")):
+            first_token.setdefault(token, number)
+    manager = source.graph.namespace_manager
+    out = {}
+    for subject in source.graph.subjects(RDF.type, None):
+        if subject in out or not isinstance(subject, URIRef):
+            continue
+        try:
+            qname = manager.normalizeUri(subject)
+        except Exception:  # noqa: BLE001 - not every IRI has a prefixed form
+            qname = None
+        out[subject] = (source.path, first_token.get(qname) or first_token.get(f"<{subject}>"))
+    return out
 
 
 def ontology_graph() -> Graph:
