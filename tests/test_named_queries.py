@@ -180,6 +180,14 @@ def expect_indikatorer_for_samfunnsfloke(header, rows):
         assert r["subgoal"].startswith(KOMMUNE + "sub-goal/") and r["focusAreaLabel"]
 
 
+def expect_finn_etter_navn(header, rows):
+    # the default name: KS' first resultatkjede step, by the report's Norwegian name
+    got = records(header, rows)
+    assert [(r["resource"], r["matchedBy"]) for r in got] == [
+        ("https://data.norge.no/vocabulary/indicator/Evaluation/1-Input", "foretrukket navn")]
+    assert got[0]["typeLabel"] == "Steg i resultatkjeden"
+
+
 def expect_revisjoner(header, rows):
     # The shipped data has one edition, so nothing is revised (tests/test_editions.py has a 2025 edition).
     assert rows == [] and {"oldValue", "newValue", "oldEdition", "newEdition", "year", "id"} <= set(header)
@@ -236,6 +244,7 @@ EXPECTATIONS = {
     "kostra-for-tjenesteomrade": expect_kostra_for_tjenesteomrade,
     "kommuneplanmal-status": expect_kommuneplanmal_status,
     "revisjoner": expect_revisjoner,
+    "finn-etter-navn": expect_finn_etter_navn,
     "delmal-uten-indikator": expect_delmal_uten_indikator,
     "indikatorer-uten-tall": expect_indikatorer_uten_tall,
     "indikator-tidsserie": expect_indikator_tidsserie,

@@ -241,7 +241,19 @@ def test_malformed_query_gives_the_parsers_message(client):
     response = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
-    assert response.text.startswith("SPARQL syntax error: error at 1:")
+    # short and readable: line and column, a few expected tokens, the line with a caret; no Unicode ranges
+    assert response.text.startswith("SPARQL syntax error at line 1, column ")
+    assert "SELECT ?x WHERE { ?x ?y }\n" in response.text and "^" in response.text
+    assert "\\u{" not in response.text and "..=" not in response.text and len(response.text) < 400
+
+
+def test_syntax_error_on_a_later_line_names_that_line(client):
+    query = 'PREFIX sg: <https://w3id.org/sdggraph/ontology#>\nSELECT ?x WHERE {\n  ?x a sg:Indicator\n  FILTER(LANG(?x) = "nb"\n}'
+    response = client.post("/sparql", data={"query": query})
+    assert response.status_code == 400
+    first, excerpt, caret = response.text.rstrip("\n").split("\n")
+    assert first.startswith("SPARQL syntax error at line 5, column 1: expected one of ") and '")"' in first
+    assert excerpt == "  }" and caret == "  ^"
 
 
 def test_unterminated_string_is_a_syntax_error(client):

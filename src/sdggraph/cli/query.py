@@ -33,7 +33,8 @@ def cmd_query(args) -> int:
             else:
                 result = query(text, args.build_dir)
         except SyntaxError as error:
-            raise SdggraphError(f"SPARQL syntax error: {error}") from error
+            from ..query.syntax import readable
+            raise SdggraphError(readable(text, str(error))) from error
         header, rows = to_rows(result)
     sys.stdout.write(format_rows(header, rows, args.format))
     return 0

@@ -141,10 +141,32 @@ class NamedQuery:
 
         return inject_values(self.sparql, self.bindings(values))
 
+    @property
+    def shown(self) -> str:
+        """The query as users see it in the editor: the header's question and parameter lines, and
+        the query without the developers' comment lines (how it is evaluated, why so)."""
+        params = {param.name: param for param in self.params}
+        lines = []
+        for line in self.sparql.splitlines():
+            header = HEADER_LINE.match(line)
+            if header and header.group(1) == "param":  # the value, not the binding rule
+                param = params[PARAM_SPEC.match(header.group(2))["name"]]
+                choices = f" ({' | '.join(param.choices)})" if param.choices else ""
+                lines.append(f"# parameter {param.name} = {param.default}{choices} → ?{param.variable}")
+            elif header or not line.lstrip().startswith("#"):
+                lines.append(line)
+        return "\n".join(lines) + "\n"
+
+    def shown_with_values(self, values: Mapping[str, str] | None = None) -> str:
+        """`shown` with the parameters bound by a VALUES block, as the editor runs it."""
+        from ..store.remote import inject_values
+
+        return inject_values(self.shown, self.bindings(values))
+
     def describe(self) -> dict:
         return {"name": self.name, "question_nb": self.question_nb, "question_en": self.question_en,
                 "params": [param.describe() for param in self.params], "check": self.is_check,
-                "sparql": self.with_values()}
+                "sparql": self.shown_with_values()}
 
 
 def parse_param(spec: str, path: Path) -> Param:

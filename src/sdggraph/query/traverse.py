@@ -199,6 +199,7 @@ class Subgraph:
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # (source, target, predicate)
     columns: list[str] | None = None                               # column titles, if named
     truncated: bool = False
+    empty: dict[int, str] = field(default_factory=dict)            # column → why nothing is in it
 
     def add_edge(self, source: str, target: str, predicate: str) -> None:
         if (source, target, predicate) not in self.edges:
@@ -218,6 +219,7 @@ class Subgraph:
                       for s, t, p in self.edges],
             "columns": self.columns,
             "truncated": self.truncated,
+            "empty": {str(column): note for column, note in sorted(self.empty.items())},
         }
 
 
@@ -355,12 +357,33 @@ def impact(g: nx.MultiDiGraph, goal: int | str) -> Subgraph:
             if key == sg("responsibleServiceArea"):
                 place(unit, 6)
                 result.add_edge(plan, unit, key)
+    _say_what_is_missing(result, goal)
     return result
+
+
+def _say_what_is_missing(result: Subgraph, goal) -> None:
+    """Name the columns the walk found nothing for, and keep only what was found in the title."""
+    present = set(result.depth.values())
+    notes = {
+        1: f"Askers mål viser ikke til noe FN-delmål under FN-mål {goal}.",
+        2: f"Ingen hovedmål er koblet til FN-mål {goal}.",
+        3: f"Ingen delmål er koblet til FN-mål {goal}.",
+        4: f"Ingen indikatorer måler delmålene som er koblet til FN-mål {goal}.",
+        5: f"Ingen temaplaner er koblet til delmålene eller satsingsområdene som er koblet til FN-mål {goal}.",
+        6: "Ingen tjenesteområder: de kobles til gjennom temaplanene, og ingen temaplan er koblet.",
+    }
+    result.empty = {column: note for column, note in notes.items() if column not in present}
+    found = [name for column, name in ((2, "Askers mål"), (4, "indikatorer"), (5, "temaplaner"),
+                                         (6, "tjenesteområder")) if column in present or (column == 2 and 3 in present)]
+    head = result.title.split(" til ", 1)[0]
+    if found:
+        result.title = f"{head} til " + (", ".join(found[:-1]) + " og " + found[-1] if len(found) > 1 else found[0])
 
 
 # ---- rendering ------------------------------------------------------------------------------
 
-NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN, HEAD = 230, 38, 90, 12, 20, 56
+NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN, HEAD = 210, 38, 60, 12, 20, 56
+LINE_H, MAX_LINES, LINE_CHARS = 15, 10, 28  # node labels wrap at ~28 characters (12 px in a 210 px box)
 KIND_COLOURS = [  # (type, fill): the first type a node has decides its colour
     (SDGO + "Goal", "#00689d"), (SDGO + "Target", "#3f8fc0"), ("FocusArea", "#6b4c9a"), ("MainGoal", "#8e44ad"),
     ("SubGoal", "#b07cc6"), ("Indicator", "#1e8449"), ("IndicatorObservation", "#52be80"),
@@ -380,9 +403,41 @@ def _cut(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def layout(result: Subgraph) -> dict[str, tuple[float, float]]:
+def wrap(text: str, width: int = LINE_CHARS, lines: int = MAX_LINES) -> list[str]:
+    """A label as at most `lines` lines of about `width` characters, broken at spaces; the last line
+    ends in … only when the text is longer (the node's tooltip has all of it)."""
+    out, line = [], ""
+    for word in text.split():
+        while len(word) > width:  # a word longer than a line: split it
+            if line:
+                out.append(line)
+                line = ""
+            out.append(word[: width - 1] + "-")
+            word = word[width - 1:]
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = _cut(out[-1] + " …", width)
+        if not out[-1].endswith("…"):
+            out[-1] = out[-1][: width - 1] + "…"
+    return out or [""]
+
+
+def node_height(lines: int) -> float:
+    return max(NODE_H, lines * LINE_H + 12)
+
+
+def layout(result: Subgraph, heights: dict[str, float] | None = None) -> dict[str, tuple[float, float]]:
     """(x, y) of each node: one column per depth; within a column, ordered by the mean row of
-    the neighbours already placed in earlier columns (fewer crossings), then by label order."""
+    the neighbours already placed in earlier columns (fewer crossings), then by label order.
+    Nodes are stacked by their heights (a wrapped label makes a taller box)."""
+    heights = heights or {}
     columns: dict[int, list[str]] = defaultdict(list)
     for node, depth in result.depth.items():
         columns[depth].append(node)
@@ -396,19 +451,32 @@ def layout(result: Subgraph) -> dict[str, tuple[float, float]]:
         def key(node):
             placed = [row[n] for n in neighbours[node] if n in row]
             return (sum(placed) / len(placed) if placed else math.inf, node)
+        y = HEAD
         for index, node in enumerate(sorted(columns[depth], key=key)):
             row[node] = index
-            positions[node] = (MARGIN + depth * (NODE_W + COL_GAP), HEAD + index * (NODE_H + ROW_GAP))
+            positions[node] = (MARGIN + depth * (NODE_W + COL_GAP), y)
+            y += heights.get(node, NODE_H) + ROW_GAP
     return positions
 
 
 def to_svg(result: Subgraph, g: nx.MultiDiGraph, href=lambda iri: iri) -> str:
-    """The subgraph as a standalone SVG picture; each node links to `href(iri)`."""
-    positions = layout(result)
-    depths = sorted(set(result.depth.values())) or [0]
-    width = MARGIN * 2 + (max(depths) + 1) * NODE_W + max(depths) * COL_GAP
-    height = max((y for _, y in positions.values()), default=HEAD) + NODE_H + MARGIN
+    """The subgraph as a standalone SVG picture; each node links to `href(iri)`. Labels wrap inside
+    their boxes (the full text is each node's tooltip), and a named column the walk found nothing
+    for says so in a dashed box."""
     label = {node: (g.nodes[node]["label"] if node in g else local_name(node)) for node in result.depth}
+    lines = {}
+    for node in result.depth:
+        notation = g.nodes[node].get("notation") if node in g else None
+        shown = f"{notation} {label[node]}" if notation and notation not in label[node] else label[node]
+        lines[node] = wrap(shown)
+    heights = {node: node_height(len(text)) for node, text in lines.items()}
+    positions = layout(result, heights)
+    depths = sorted(set(result.depth.values()) | set(result.empty)) or [0]
+    width = MARGIN * 2 + (max(depths) + 1) * NODE_W + max(depths) * COL_GAP
+    empty_lines = {column: wrap(note, LINE_CHARS, 6) for column, note in result.empty.items()}
+    bottom = max((y + heights[node] for node, (_, y) in positions.items()), default=HEAD)
+    bottom = max([bottom] + [HEAD + node_height(len(text)) for text in empty_lines.values()])
+    height = bottom + MARGIN
     show_edge_labels = len(result.edges) <= 15  # more would crowd the picture; each edge has a tooltip
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -417,18 +485,26 @@ def to_svg(result: Subgraph, g: nx.MultiDiGraph, href=lambda iri: iri) -> str:
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>',
            '<rect width="100%" height="100%" fill="#ffffff"/>',
-           f'<text x="{MARGIN}" y="22" font-size="15" font-weight="bold" fill="#222">{escape(_cut(result.title, 140))}</text>']
+           f'<text x="{MARGIN}" y="22" font-size="15" font-weight="bold" fill="#222">{escape(result.title)}</text>']
     if result.columns:
         for depth in depths:
             if depth < len(result.columns):
                 x = MARGIN + depth * (NODE_W + COL_GAP)
                 out.append(f'<text x="{x}" y="44" font-size="12" font-weight="bold" fill="#555">'
                            f'{escape(result.columns[depth])}</text>')
+    for column, text in sorted(empty_lines.items()):
+        x = MARGIN + column * (NODE_W + COL_GAP)
+        out.append(f'<g class="empty"><title>{escape(result.empty[column])}</title>'
+                   f'<rect x="{x}" y="{HEAD}" width="{NODE_W}" height="{node_height(len(text)):.0f}" rx="6" fill="#f7f9fa" '
+                   'stroke="#99a3ad" stroke-dasharray="4 3"/>'
+                   + "".join(f'<text x="{x + 8}" y="{HEAD + 18 + i * LINE_H}" fill="#444" font-style="italic">'
+                             f"{escape(line)}</text>" for i, line in enumerate(text)) + "</g>")
     for source, target, predicate in result.edges:
         (x1, y1), (x2, y2) = positions[source], positions[target]
+        h1, h2 = heights[source], heights[target]
         predicate_label = g.nodes[predicate]["label"] if predicate in g else local_name(predicate)
         if x1 == x2:  # same column: an arc on the right
-            sx, sy, tx, ty = x1 + NODE_W, y1 + NODE_H / 2, x2 + NODE_W, y2 + NODE_H / 2
+            sx, sy, tx, ty = x1 + NODE_W, y1 + h1 / 2, x2 + NODE_W, y2 + h2 / 2
             bend = 30 + abs(ty - sy) / 4
             d = f"M{sx:.0f},{sy:.0f} C{sx + bend:.0f},{sy:.0f} {tx + bend:.0f},{ty:.0f} {tx:.0f},{ty:.0f}"
             mx, my = sx + bend * 0.75, (sy + ty) / 2
@@ -436,7 +512,7 @@ def to_svg(result: Subgraph, g: nx.MultiDiGraph, href=lambda iri: iri) -> str:
             left_to_right = x1 < x2
             sx = x1 + NODE_W if left_to_right else x1
             tx = x2 if left_to_right else x2 + NODE_W
-            sy, ty = y1 + NODE_H / 2, y2 + NODE_H / 2
+            sy, ty = y1 + h1 / 2, y2 + h2 / 2
             mid = (sx + tx) / 2
             d = f"M{sx:.0f},{sy:.0f} C{mid:.0f},{sy:.0f} {mid:.0f},{ty:.0f} {tx:.0f},{ty:.0f}"
             mx, my = mid, (sy + ty) / 2
@@ -446,15 +522,14 @@ def to_svg(result: Subgraph, g: nx.MultiDiGraph, href=lambda iri: iri) -> str:
             out.append(f'<text x="{mx:.0f}" y="{my - 3:.0f}" font-size="10" fill="#666" text-anchor="middle">'
                        f"{escape(_cut(predicate_label, 28))}</text>")
     for node, (x, y) in positions.items():
-        text = label[node]
-        notation = g.nodes[node].get("notation") if node in g else None
-        shown = f"{notation} {text}" if notation and notation not in text else text
         link = escape(href(node), quote=True)
+        text = "".join(f'<tspan x="{x + 8:.0f}" y="{y + 19 + i * LINE_H:.0f}">{escape(line)}</tspan>'
+                       for i, line in enumerate(lines[node]))
         out.append(f'<a href="{link}" xlink:href="{link}"><g>'
-                   f"<title>{escape(text)}\n{escape(node)}</title>"
-                   f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="6" '
+                   f"<title>{escape(label[node])}\n{escape(node)}</title>"
+                   f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{heights[node]:.0f}" rx="6" '
                    f'fill="{colour(g, node)}"/>'
-                   f'<text x="{x + 8:.0f}" y="{y + NODE_H / 2 + 4:.0f}" fill="#ffffff">{escape(_cut(shown))}</text>'
+                   f'<text fill="#ffffff">{text}</text>'
                    "</g></a>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -470,6 +545,9 @@ def to_text(result: Subgraph, g: nx.MultiDiGraph) -> str:
         lines.append(f"[{heading}]")
         for node in sorted((n for n, d in result.depth.items() if d == depth), key=label):
             lines.append(f"  {label(node)}  <{node}>")
+    for column, note in sorted(result.empty.items()):
+        heading = result.columns[column] if result.columns and column < len(result.columns) else f"{column}"
+        lines.append(f"[{heading}]\n  {note}")
     lines += ["", "Lenker:"]
     lines += [f"  {label(s)} --{label(p)}--> {label(t)}" for s, t, p in result.edges]
     if result.truncated:

@@ -1,4 +1,4 @@
-"""Pages for people: the query page at `/`, and a page for every resource the graph mints.
+"""Pages for people: a page for every resource the graph mints (the query page: editor.py).
 
 Every IRI under config.base_iri() is served at its path part (…/kommune/3203/indicator/HEL-01 at
 /kommune/3203/indicator/HEL-01, the ontology at /ontology), and any other IRI the graph holds (FN
@@ -11,8 +11,8 @@ triples with the resource as subject or object (like DESCRIBE, plus incoming lin
 
 from __future__ import annotations
 
-import functools
-import json
+import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html import escape
@@ -111,14 +111,34 @@ class Labeller:
         return (f'<a href="{escape(local_href(iri))}" title="{escape(iri)}">{escape(self(iri))}</a>')
 
 
+LANGUAGES = {"nb": "bokmål", "nn": "nynorsk", "en": "engelsk", "no": "norsk", "es": "spansk", "fr": "fransk"}
+DATATYPES = {"integer": "heltall", "decimal": "desimaltall", "double": "desimaltall", "date": "dato", "gYear": "år",
+             "boolean": "sannhetsverdi", "anyURI": "adresse", "dateTime": "tidspunkt"}
+NUMBER = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+
+
+def number_text(lexical: str) -> str:
+    """A decimal's lexical form as Norwegian pages print it: decimal comma, no-break-space thousands
+    from five digits (four-digit numbers stay whole, as years and counts read best)."""
+    match = NUMBER.match(lexical.strip())
+    if not match:
+        return lexical
+    sign, whole, fraction = match.groups()
+    if len(whole) > 4:
+        whole = f"{int(whole):,}".replace(",", "\u00a0")
+    return ("-" if sign == "-" else "") + whole + ("," + fraction if fraction else "")
+
+
 def literal_html(term: pyoxigraph.Literal) -> str:
-    text = escape(term.value)
     if term.language:
-        return f'{text} <span class="tag">@{escape(term.language)}</span>'
-    datatype = term.datatype.value
-    if datatype != "http://www.w3.org/2001/XMLSchema#string":
-        return f'{text} <span class="tag">{escape(traverse.local_name(datatype))}</span>'
-    return text
+        name = LANGUAGES.get(term.language, term.language)
+        return f'{escape(term.value)} <span class="tag" title="@{escape(term.language)}">{escape(name)}</span>'
+    kind = traverse.local_name(term.datatype.value)
+    if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        text = number_text(term.value) if kind in ("integer", "decimal", "double") else term.value
+        return (f'{escape(text)} <span class="tag" title="{escape(term.datatype.value)}">'
+                f"{escape(DATATYPES.get(kind, kind))}</span>")
+    return escape(term.value)
 
 
 def term_html(term, label: Labeller) -> str:
@@ -253,29 +273,60 @@ def series_title(points: list[Point]) -> str:
     return f"Tidsserie {points[0].year}–{points[-1].year}" if points else "Tidsserie"
 
 
+def _nice_step(span: float) -> float:
+    raw = span / 5
+    power = 10 ** math.floor(math.log10(raw))
+    return next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= raw * 0.999)
+
+
+def value_axis(numbers: list[float]) -> tuple[float, float, float, bool]:
+    """(low, high, step, broken) of a chart's value axis. It starts at zero unless the figures sit far
+    above it (the lowest above 60 % of the highest); then it is cut — and the cut is drawn — but it
+    always spans at least a tenth of the highest figure, so a one-point fall at 97 % stays small."""
+    low, high = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
+    broken = low > 0 and low > 0.6 * high
+    low = min(low, high - 0.1 * abs(high)) if broken else min(0.0, low)
+    if high == low:
+        high = low + 1
+    step = _nice_step(high - low)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step, broken
+
+
 def series_svg(points: list[Point], threshold: Decimal | None = None, threshold_text: str = "") -> str:
-    """A small line chart of the yearly figures; years without a figure show their status."""
-    width, height, left, right, top, bottom = 520, 220, 56, 20, 20, 46
-    numbers = [p.value for p in points if p.value is not None] + ([threshold] if threshold is not None else [])
-    low, high = (min(numbers), max(numbers)) if numbers else (Decimal(0), Decimal(1))
-    if low == high:
-        low, high = low - 1, high + 1
-    pad = (high - low) / 10
-    low, high = low - pad, high + pad
-    step = (width - left - right) / max(len(points) - 1, 1)
+    """A small line chart of the yearly figures; years without a figure show their status.
+
+    Value ticks sit left of the axis and the first and last year are set in from the plot's edges,
+    so tick labels, point labels and status texts do not overlap or run off the picture."""
+    width, height, left, right, top, bottom, inset = 560, 250, 64, 24, 28, 62, 36
+    numbers = [float(p.value) for p in points if p.value is not None] + ([float(threshold)] if threshold is not None else [])
+    low, high, step, broken = value_axis(numbers)
+    plot_w, plot_h = width - left - right - 2 * inset, height - top - bottom
+    base = top + plot_h
 
     def x(index):
-        return left + index * step
+        return left + inset + (index * plot_w / (len(points) - 1) if len(points) > 1 else plot_w / 2)
 
     def y(value):
-        return top + float((high - value) / (high - low)) * (height - top - bottom)
+        return top + (high - float(value)) / (high - low) * plot_h
 
     out = [f'<svg class="series" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(series_title(points))}" font-size="12" '
-           'font-family="system-ui, sans-serif">',
-           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#bbb"/>',
-           f'<text x="{left - 6}" y="{y(high - pad) + 4:.0f}" text-anchor="end" fill="#666">{_short(high - pad)}</text>',
-           f'<text x="{left - 6}" y="{y(low + pad) + 4:.0f}" text-anchor="end" fill="#666">{_short(low + pad)}</text>']
+           'font-family="system-ui, sans-serif">']
+    ticks = round((high - low) / step)
+    for n in range(ticks + 1):
+        value = low + n * step
+        ty = y(value)
+        out.append(f'<line class="grid" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="#eceff1"/>')
+        out.append(f'<text class="tick" x="{left - 8}" y="{ty + 4:.1f}" text-anchor="end" fill="#666">'
+                   f"{_short(Decimal(str(round(value, 6))), digits=2)}</text>")
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#999"/>')
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#999"/>')
+    if broken:  # a zigzag across the axis: it does not start at zero
+        zy = base - 12
+        out.append(f'<path class="axis-break" d="M{left - 6},{zy + 6} l6,-4 l-6,-4 l6,-4" fill="none" stroke="#c0392b" '
+                   f'stroke-width="1.6"><title>Aksen starter ikke på 0</title></path>')
+        out.append(f'<text class="axis-note" x="{left - 8}" y="{base + 54}" fill="#c0392b" font-size="11">'
+                   f"Aksen starter på {_short(Decimal(str(round(low, 6))), digits=2)}, ikke 0</text>")
     if threshold is not None:
         ty = y(threshold)
         out.append(f'<line class="threshold" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" '
@@ -287,27 +338,25 @@ def series_svg(points: list[Point], threshold: Decimal | None = None, threshold_
         path = " ".join(f"{'M' if n == 0 else 'L'}{x(i):.1f},{y(p.value):.1f}" for n, (i, p) in enumerate(measured))
         out.append(f'<path d="{path}" fill="none" stroke="#1e8449" stroke-width="2"/>')
     for index, point in enumerate(points):
-        out.append(f'<text x="{x(index):.1f}" y="{height - bottom + 18}" text-anchor="middle" fill="#333">'
-                   f"{escape(point.year)}</text>")
+        out.append(f'<text x="{x(index):.1f}" y="{base + 18}" text-anchor="middle" fill="#333">{escape(point.year)}</text>')
         if point.value is not None:
             out.append(f'<circle class="measured" cx="{x(index):.1f}" cy="{y(point.value):.1f}" r="4.5" fill="#1e8449">'
-                       f"<title>{escape(point.year)}: {escape(point.printed or str(point.value))}</title></circle>")
-            out.append(f'<text x="{x(index):.1f}" y="{y(point.value) - 9:.1f}" text-anchor="middle" fill="#1e8449">'
-                       f"{escape(point.printed or _short(point.value))}</text>")
+                       f"<title>{escape(point.year)}: {escape(point.printed or _short(point.value))}</title></circle>")
+            out.append(f'<text class="point" x="{x(index):.1f}" y="{y(point.value) - 9:.1f}" text-anchor="middle" '
+                       f'fill="#1e8449">{escape(point.printed or _short(point.value))}</text>')
         else:
-            base = height - bottom
             out.append(f'<circle class="missing" cx="{x(index):.1f}" cy="{base:.1f}" r="4.5" fill="#fff" '
                        f'stroke="#888" stroke-dasharray="2 2"><title>{escape(point.year)}: {escape(point.status)}'
                        "</title></circle>")
-            out.append(f'<text class="status" x="{x(index):.1f}" y="{base + 34}" text-anchor="middle" fill="#888" '
+            out.append(f'<text class="status" x="{x(index):.1f}" y="{base + 36}" text-anchor="middle" fill="#666" '
                        f'font-style="italic">{escape(point.status)}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-def _short(number: Decimal) -> str:
-    """A chart label: at most one decimal, Norwegian decimal comma."""
-    return f"{float(number):.1f}".rstrip("0").rstrip(".").replace(".", ",")
+def _short(number: Decimal, digits: int = 1) -> str:
+    """A chart label: at most `digits` decimals, Norwegian decimal comma."""
+    return f"{float(number):.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def indicator_html(store: pyoxigraph.Store, resource: Resource) -> str:
@@ -326,6 +375,35 @@ def indicator_html(store: pyoxigraph.Store, resource: Resource) -> str:
             f"<th>Revidert fra</th></tr></thead><tbody>{rows}</tbody></table></section>")
 
 
+CLASSIFICATION = [str(config.SG) + "resultChainStep", str(config.SG) + "addressesChallenge",
+                  str(config.SG) + "ageGroup", str(config.SG) + "dataBasis", traverse.DCTERMS + "accrualPeriodicity",
+                  str(config.SG) + "dataSource"]
+RATIONALE = str(config.SG) + "classificationRationale"
+
+
+def classification_html(resource: Resource, label: Labeller) -> str:
+    """How the report classifies the indicator, each value by its name in the graph, and why."""
+    rows = []
+    for predicate in CLASSIFICATION:
+        predicate = config.rebase(predicate) if predicate.startswith(config.DEFAULT_BASE_IRI) else predicate
+        values = resource.values(predicate)
+        if values:
+            rows.append(f"<tr><th>{label.link(predicate)}</th><td>"
+                        + "<br>".join(term_html(v, label) for v in _nb_first(values)) + "</td></tr>")
+    rationale = resource.values(config.rebase(RATIONALE))
+    why = ""
+    if rationale:
+        lang = getattr(rationale[0], "language", None)
+        # the classification table's rationale is sdggraph's curation note, written in English
+        why = (f'<h3>Begrunnelse for klassifiseringen</h3><p class="rationale" lang="{lang or "en"}">'
+               f'{escape(rationale[0].value)}</p><p class="muted note">Begrunnelsen er sdggraphs vurdering '
+               "(data/indicators/indicators.classification.csv) og står på engelsk.</p>")
+    if not rows and not why:
+        return ""
+    return (f'<section class="classification"><h2>Klassifisering</h2><table class="outgoing"><tbody>{"".join(rows)}'
+            f"</tbody></table>{why}</section>")
+
+
 def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) -> str:
     iri = resource.iri
     title = label(iri)
@@ -338,15 +416,18 @@ def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) 
     definitions = [o for o in resource.values(traverse.SKOS + "definition") if getattr(o, "language", None) == "nb"]
     if definitions:
         parts.append(f'<p class="definition">{escape(definitions[0].value)}</p>')
+    shown_apart: set[str] = set()
     if sg("Indicator") in types:
         parts.append(indicator_html(store, resource))
+        parts.append(classification_html(resource, label))
+        shown_apart = {config.rebase(p) if p.startswith(config.DEFAULT_BASE_IRI) else p for p in [*CLASSIFICATION, RATIONALE]}
     if sg("ServiceArea") in types:  # issue 13: the KOSTRA figures its chapter reports, with a comparison chart
         parts.append(comparison_pages.kostra_html(store, iri))
     if sg("ReferenceArea") in types:
         parts.append(comparison_pages.area_html(store, iri))
     if sg("ComparisonMeasure") in types:
         parts.append(comparison_pages.measure_html(store, iri))
-    stated = [(p, o) for p, o, inferred in resource.outgoing if not inferred]
+    stated = [(p, o) for p, o, inferred in resource.outgoing if not inferred and p not in shown_apart]
     inferred = [(p, o) for p, o, is_inferred in resource.outgoing if is_inferred]
     parts.append(f"<h2>Egenskaper og lenker ut</h2>{property_table(stated, label, 'outgoing')}")
     if inferred:
@@ -461,29 +542,10 @@ def any_resource(request: Request, iri: str = ""):
     return serve_resource(request, iri)
 
 
-# ---- the query page and its files ---------------------------------------------------------
+# ---- the files of the query page (the page itself: editor.py) --------------------------------
 
 def web_file(name: str) -> bytes:
     return resources.files("sdggraph").joinpath("web", name).read_bytes()
-
-
-@functools.lru_cache(maxsize=1)
-def _index_template() -> str:
-    return web_file("index.html").decode("utf-8")
-
-
-def index_html() -> str:
-    """The query page with the base IRI and prefixes it needs to turn IRIs into local links."""
-    settings = {"base": config.base_iri(),
-                "prefixes": {prefix: config.rebase(ns) for prefix, ns in config.PREFIXES.items()}}
-    # JSON inside <script>: escape '<' so no value can close the element
-    data = json.dumps(settings, ensure_ascii=False).replace("<", "\\u003c")
-    return _index_template().replace("{{CONFIG_JSON}}", data)
-
-
-@router.get("/")
-def index():
-    return HTMLResponse(index_html())
 
 
 @router.get("/web/{name}")

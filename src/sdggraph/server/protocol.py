@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from ..query import syntax
 from . import guard, negotiation
 from .executor import Job, Outcome, QueryExecutor
 from .settings import Settings
@@ -189,15 +190,15 @@ OUTCOME_STATUS = {  # executor outcome -> HTTP status
 }
 
 
-def _reply(outcome: Outcome) -> Reply:
+def _reply(outcome: Outcome, text: str = "") -> Reply:
     if outcome.status == "ok":
         if outcome.result_kind == "update":
             return Reply(200, b"update applied\n", outcome="ok")
         return Reply(200, outcome.body, negotiation.MEDIA_TYPES[outcome.format], outcome="ok", path=outcome.path)
     status = OUTCOME_STATUS.get(outcome.status, 500)
     message = outcome.message
-    if outcome.status == "syntax":
-        message = f"SPARQL syntax error: {message}"
+    if outcome.status == "syntax":  # line, column and a short list instead of the grammar's
+        message = syntax.readable(text, message)
     headers = {"Retry-After": "1"} if outcome.status == "busy" else {}
     return Reply(status, (message + "\n").encode("utf-8"), outcome=outcome.status, headers=headers)
 
@@ -281,7 +282,7 @@ def prepare(request: SparqlRequest, context: Context) -> Job | Reply:
 
 def execute(job: Job, context: Context) -> Reply:
     """Run a prepared job (blocking: it waits for a worker, within the timeout)."""
-    return _reply(context.executor.run(job))
+    return _reply(context.executor.run(job), job.text)
 
 
 def answer(request: SparqlRequest, context: Context) -> Reply:

@@ -3,8 +3,8 @@
 /queries lists them (JSON; HTML for browsers). /queries/{name}?param=value runs one with its
 parameters bound as typed terms (named_queries) in the app's SPARQL worker pool, and answers
 the rows as JSON (what the CLI's `--format json` prints), CSV, SPARQL JSON results (with term
-types), or — format=sparql — the query text with the values bound, which the web page puts in
-its editor. Unknown name → 404, unknown parameter or invalid value → 400.
+types), or — format=sparql — the query text with the values bound and without developer
+comments, which the web page puts in its editor. Unknown name → 404, unknown parameter or invalid value → 400.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def run_query(name: str, request: Request):
         if fmt is None:
             return not_acceptable(RUN_OFFERS)
         if fmt == "sparql":
-            return Response(query.with_values(params), media_type=MEDIA[fmt])
+            return Response(query.shown_with_values(params), media_type=MEDIA[fmt])
         results = run_in_service(request, query, params)
     except ServiceError as failure:
         return error(failure.status, str(failure))

@@ -11,12 +11,12 @@ import os
 
 import anyio
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import BuildMissingError
 from ..layout import derived_name
-from . import description, negotiation, protocol
+from . import description, editor, negotiation, protocol
 from .common import derived_of, short_hash
 from .executor import open_spooled
 
@@ -88,6 +88,14 @@ def _current_info(request: Request):
     return description.read_dataset_info(service.current_build())
 
 
+def _wants_page(request: Request) -> bool:
+    """A GET with no query, no format= and an Accept that names text/html above the RDF formats."""
+    if request.method != "GET" or request.query_params.getlist("format"):
+        return False
+    accept = request.headers.get("accept") or ""
+    return "text/html" in accept and negotiation.choose([("text/html", "html"), *RDF_OFFERS], accept) == "html"
+
+
 def _urls(request: Request) -> tuple[str, str]:
     return str(request.url_for("sparql")), str(request.url_for("void"))
 
@@ -106,6 +114,8 @@ async def sparql(request: Request) -> Response:
     except protocol.ProtocolError as error:
         return _response(request, protocol.error_reply(error))
     if sparql_request.operation == "describe":
+        if _wants_page(request):  # a browser opening /sparql gets the editor, as Fuseki and Oxigraph do
+            return HTMLResponse(editor.index_html(), headers={"Vary": "Accept"})
         updates = service.settings.updates_enabled
         return await _description(
             request, "service-description",

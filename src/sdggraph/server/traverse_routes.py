@@ -73,8 +73,10 @@ def answer(request: Request, compute) -> Response:
     query = request.url.query
     links = " · ".join(f'<a href="{escape(request.url.path)}?{escape(query)}&amp;format={name}">{label}</a>'
                        for name, label in (("json", "JSON"), ("svg", "SVG")))
+    notes = "".join(f"<li>{escape(note)}</li>" for _, note in sorted(result.empty.items()))
     body = (f"<h1>{escape(result.title)}</h1>"
-            f'<p class="downloads">Last ned: {links}</p><div class="graph">{svg}</div>')
+            + (f'<ul class="empty-columns">{notes}</ul>' if notes else "")
+            + f'<p class="downloads">Last ned: {links}</p><div class="graph">{svg}</div>')
     return HTMLResponse(page(result.title, body))
 
 
