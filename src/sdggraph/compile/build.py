@@ -257,7 +257,7 @@ def gate(staging: Path, out_dir: Path, current: dict, report: BuildReport, allow
     violations = [r for r in result.results if r.severity == "violation"]
     if violations:
         problems.append(f"SHACL: {len(violations)} violation{'s' if len(violations) != 1 else ''} "
-                        f"(run `sdggraph validate` on this data for the full report):")
+                        f"(`sdggraph validate` with the edited files shows them with hints):")
         for r in violations[:20]:
             where = f" [{r.location}]" if r.location else ""
             problems.append(f"  {r.focus_node.rsplit('/', 1)[-1]}{where}: {r.message}")
