@@ -156,3 +156,27 @@ def oxigraph_server(tmp_path_factory):
 
     with running_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server(tmp_path_factory):
+    """A private Virtuoso (Debian's virtuoso-opensource, installed when missing and root) on free
+    loopback ports, empty, one per test module; yields tests/virtuoso_server.VirtuosoServer."""
+    from virtuoso_server import install_virtuoso, running_virtuoso
+
+    reason = install_virtuoso()
+    if reason:
+        if os.environ.get("CI"):  # CI is root on Debian: a skip there would hide a failure
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+ENGINES = ("oxigraph", "virtuoso")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def triple_store(request):
+    """Each real triple store in turn (Oxigraph's server, Virtuoso), empty, one per test module."""
+    return request.getfixturevalue(f"{request.param}_server")

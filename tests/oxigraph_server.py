@@ -33,10 +33,17 @@ def oxigraph_binary() -> str | None:
 class OxigraphServer:
     base: str  # http://127.0.0.1:<port>
     process: subprocess.Popen
+    engine: str = "oxigraph"
+    auth = None          # Oxigraph's server has no authentication
+    credentials = None
 
     @property
     def query_url(self) -> str:   # SPARQL 1.1 Protocol
         return self.base + "/query"
+
+    @property
+    def update_url(self) -> str:  # SPARQL 1.1 Update
+        return self.base + "/update"
 
     @property
     def store_url(self) -> str:   # SPARQL 1.1 Graph Store HTTP Protocol

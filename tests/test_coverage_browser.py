@@ -33,7 +33,7 @@ def html_file(build_dir, tmp_path_factory):
     from sdggraph.report.render import render
 
     path = tmp_path_factory.mktemp("coverage") / "dekningsrapport.html"
-    path.write_text(render(coverage_report(), "html"), encoding="utf-8")
+    path.write_text(render(coverage_report(build_dir=build_dir), "html"), encoding="utf-8")
     return path
 
 

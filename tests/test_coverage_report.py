@@ -181,6 +181,22 @@ def flatten(value) -> str:
     return str(value)
 
 
+def test_asker_beside_comparable_municipalities(report):
+    """Issue 13: every comparison cell, in table order; the HTML has a small multiple per measure and the table."""
+    from sdggraph.report.render import render
+
+    cells = report["sections"]["comparison"]
+    assert len(cells) == 504 + 186
+    velferd = [c for c in cells if c["measure_id"] == "VEL-03"]
+    assert [(c["area_code"], c["year"], c["value"]) for c in velferd][:2] == [("3203", "2023", 1302), ("3203", "2024", 1415)]
+    assert {c["service_area_label"] for c in velferd} == {"Velferd"}
+    akershus = next(c for c in cells if (c["measure_id"], c["area_code"], c["year"]) == ("BEF-12", "32", "2022"))
+    assert akershus["value"] is None and akershus["status"] == "NotAvailable"
+    html = render(report, "html")
+    assert 'id="sammenligning"' in html and "Asker og sammenlignbare kommuner" in html
+    assert html.count('<div class="card" style="min-width:250px') == 116  # one small multiple per measure
+
+
 def test_json_and_csv_carry_the_same_facts(report):
     from sdggraph.report.render import render
 
@@ -197,7 +213,7 @@ def test_json_and_csv_carry_the_same_facts(report):
     assert dict(from_csv) == from_json
     assert set(data["sections"]) == {"structure", "fn_goals", "fn_matrix", "fn_targets", "subgoals_without_indicators",
                                      "indicators_without_latest", "threshold_misses", "distribution",
-                                     "challenge_by_area", "thematic_plans", "service_areas"}
+                                     "challenge_by_area", "thematic_plans", "service_areas", "comparison"}
 
 
 def test_markdown_has_every_section(report):
@@ -206,7 +222,8 @@ def test_markdown_has_every_section(report):
     text = render(report, "md")
     for heading in ("# Dekningsrapport", "## FN-mål og Askers hovedmål/delmål", "## Delmål uten indikatorer",
                     "## Indikatorer uten tall for 2024", "## Indikatorer under terskel",
-                    "## Indikatorsettet: grafen mot rapportens fordeling", "## Temaplaner", "## Tjenesteområder"):
+                    "## Indikatorsettet: grafen mot rapportens fordeling", "## Temaplaner", "## Tjenesteområder",
+                    "## Asker og sammenlignbare kommuner", "### KOSTRA-tall – Velferd"):
         assert heading in text
     assert "| MED-4 " in text and "Rapporteres kvalitativt" in text
 

@@ -277,6 +277,24 @@ def test_goal_labels_occur_in_the_report(report_words, built_graph):
     assert not missing, missing
 
 
+def test_every_thematic_plan_names_its_innsatsomrader(report_words, built_graph):
+    """As many innsatsområder as the plan states, or fewer (the report names no more) and then each is
+    marked curated with a note saying why, and its name is a subheading of the report's text."""
+    for plan in built_graph.subjects(RDF.type, SG.ThematicPlan):
+        areas = set(built_graph.objects(plan, SG.hasEffortArea))
+        stated = int(built_graph.value(plan, SG.statedEffortAreaCount))
+        assert areas, f"{plan} has no innsatsområder"
+        assert len(areas) <= stated, plan
+        if len(areas) < stated:
+            for area in areas:
+                assert built_graph.value(area, SG.linkBasis) == SG.Curated, area
+                assert "states" in str(built_graph.value(area, SKOS.note)), area
+            # the OCR also reads å in a heading as d («Avlgpshdndtering»)
+            missing = [w for a in areas for w in missing_words(nb_label(built_graph, a), report_words)
+                       if fold(w.replace("å", "d")) not in report_words]
+            assert not missing, (plan, missing)
+
+
 def test_thematic_plan_dates_occur_in_the_report(report_text, built_graph):
     missing = []
     for plan in built_graph.subjects(RDF.type, SG.ThematicPlan):

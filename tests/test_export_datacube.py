@@ -1,4 +1,6 @@
-"""The datacube export: a W3C RDF Data Cube that passes the Recommendation's integrity constraints.
+"""The datacube export: a W3C RDF Data Cube that passes the Recommendation's integrity constraints,
+whose aggregates are the aggregates of the figures (years without a figure are in their own data set),
+and with an area dimension shared with other municipalities' cubes.
 
 The constraints are the SPARQL ASK queries of the Data Cube Recommendation §11.1, kept in
 tests/fixtures/qb-ic/ (a query that answers true has found a violation). They run on pyoxigraph
@@ -32,6 +34,10 @@ SG = "https://w3id.org/sdggraph/ontology#"
 SDMX_MEASURE = "http://purl.org/linked-data/sdmx/2009/measure#obsValue"
 SDMX_STATUS = "http://purl.org/linked-data/sdmx/2009/attribute#obsStatus"
 SDMX_CODE = "http://purl.org/linked-data/sdmx/2009/code#"
+REF_AREA = "http://purl.org/linked-data/sdmx/2009/dimension#refArea"
+ASKER_AREA = "https://w3id.org/sdggraph/ref-area/municipality-3203"
+FIGURES = "https://w3id.org/sdggraph/kommune/3203/dataset/indicator-observations"
+WITHOUT_FIGURE = "https://w3id.org/sdggraph/kommune/3203/dataset/indicator-observations-without-figure"
 NOT_APPLICABLE = {"ic-15", "ic-16", "ic-17", "ic-19b", "ic-20", "ic-21"}
 IC_FILES = sorted(QB_IC.glob("ic-*.rq"))
 
@@ -102,11 +108,23 @@ def _nt_violations(data: bytes) -> set[str]:
 
 
 def test_constraints_catch_a_missing_value_and_a_duplicate(cube):
-    """The ICs are not vacuous here: dropping a measure breaks IC-14 (and IC-13, the measure's
-    component is required), a duplicate breaks IC-12."""
-    obs = URIRef("https://w3id.org/sdggraph/kommune/3203/observation/HEL-01-2021")
+    """The ICs are not vacuous here: dropping a measure breaks IC-14, a duplicate breaks IC-12, and
+    moving a year without figure into the figures' data set breaks IC-14 as well, a missing area IC-11."""
+    obs = URIRef("https://w3id.org/sdggraph/kommune/3203/observation/HEL-01-2021")  # 97,3 %
     dropped = _tamper(cube, lambda g: g.remove((obs, URIRef(SDMX_MEASURE), None)))
-    assert _nt_violations(dropped) == {"ic-13", "ic-14"}
+    assert _nt_violations(dropped) == {"ic-13", "ic-14"}  # IC-13: the component is required
+    missing = URIRef("https://w3id.org/sdggraph/kommune/3203/observation/HEL-01-2024")  # Tall kommer
+
+    def move(g):
+        g.remove((missing, URIRef(QB + "dataSet"), None))
+        g.add((missing, URIRef(QB + "dataSet"), URIRef(FIGURES)))
+    assert "ic-14" in _nt_violations(_tamper(cube, move))
+
+    def drop_area(g):  # from the observation and its slice (normalisation pushes slice values down)
+        for node in [obs, *g.subjects(URIRef(QB + "observation"), obs)]:
+            g.remove((node, URIRef(REF_AREA), None))
+    no_area = _tamper(cube, drop_area)
+    assert "ic-11" in _nt_violations(no_area)
 
     def duplicate(g):
         twin = URIRef(str(obs) + "-twin")
@@ -124,13 +142,19 @@ def test_not_applicable_constraints(cube):
 
 
 def test_counts_match_the_graph(cube, built_graph):
-    observations = set(cube.subjects(RDF.type, URIRef(QB + "Observation")))
+    observations = set(cube.subjects(RDF.type, URIRef(SG + "IndicatorObservation")))  # both indicator data sets
     in_graph = set(built_graph.subjects(RDF.type, URIRef(SG + "IndicatorObservation")))
     assert observations == in_graph
     assert len(observations) == 400
     slices = set(cube.subjects(RDF.type, URIRef(QB + "Slice")))
-    assert len(slices) == len(set(built_graph.subjects(RDF.type, URIRef(SG + "Indicator")))) == 100
-    assert all(len(list(cube.objects(s, URIRef(QB + "observation")))) == 4 for s in slices)
+    per_indicator = Counter()
+    for s in slices:
+        per_indicator[cube.value(s, URIRef(SG + "ofIndicator"))] += len(list(cube.objects(s, URIRef(QB + "observation"))))
+    assert len(per_indicator) == len(set(built_graph.subjects(RDF.type, URIRef(SG + "Indicator")))) == 100
+    assert set(per_indicator.values()) == {4}  # the two data sets together hold every year
+    for s in slices:
+        dataset = next(cube.subjects(URIRef(QB + "slice"), s))
+        assert all(cube.value(o, URIRef(QB + "dataSet")) == dataset for o in cube.objects(s, URIRef(QB + "observation")))
     keys = Counter((cube.value(o, URIRef(SG + "ofIndicator")), str(cube.value(o, URIRef(SG + "year"))))
                    for o in observations)
     assert max(keys.values()) == 1
@@ -145,9 +169,12 @@ def test_values_and_status_codes(cube, built_graph):
         if status == measured:
             assert value == built_graph.value(obs, URIRef(SG + "value"))
             assert cube.value(obs, URIRef(SDMX_STATUS)) == URIRef(SDMX_CODE + "obsStatus-A")
+            assert cube.value(obs, URIRef(QB + "dataSet")) == URIRef(FIGURES)
         else:
-            assert value.datatype == XSD.double and math.isnan(float(value))
+            assert value is None  # no NaN or other marker that aggregates would take in
             assert cube.value(obs, URIRef(SDMX_STATUS)) == URIRef(SDMX_CODE + "obsStatus-M")
+            assert cube.value(obs, URIRef(QB + "dataSet")) == URIRef(WITHOUT_FIGURE)
+        assert cube.value(obs, URIRef(QB + "dataSet")) == built_graph.value(obs, URIRef(QB + "dataSet"))
         assert cube.value(obs, URIRef("http://purl.org/linked-data/sdmx/2009/attribute#unitMeasure")) is not None
 
 
@@ -169,6 +196,71 @@ def test_dimension_code_list_is_the_indicator_scheme(cube):
     assert Literal("2021", datatype=XSD.gYear) in set(cube.objects(None, URIRef(SG + "year")))
 
 
+def test_comparison_cells_are_a_second_data_set_by_area(cube, built_graph):
+    """Issue 13: the comparison tables' cells, grouped by sdmx-dimension:refArea, re-loaded from the cube."""
+    comparison_set = URIRef("https://w3id.org/sdggraph/kommune/3203/dataset/comparison-observations")
+    observations = set(cube.subjects(URIRef(QB + "dataSet"), comparison_set))
+    assert observations == set(built_graph.subjects(RDF.type, URIRef(SG + "ComparisonObservation")))
+    assert len(observations) == 504 + 186
+    ref_area = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refArea")
+    per_area = Counter(str(cube.value(o, ref_area)).rsplit("/", 1)[1] for o in observations)
+    assert per_area["kostra-group-EKG12"] == 84 and per_area["municipality-3205"] == 84 + 2
+    assert per_area["county-30"] == 3 and per_area["country-NO"] == 3
+    keys = Counter((cube.value(o, URIRef(SG + "ofMeasure")), cube.value(o, ref_area), cube.value(o, URIRef(SG + "year")))
+                   for o in observations)
+    assert max(keys.values()) == 1
+    cell = URIRef("https://w3id.org/sdggraph/kommune/3203/comparison-observation/VEL-03-EKG12-2024")
+    assert cube.value(cell, URIRef(SDMX_MEASURE)) == Literal("2053", datatype=XSD.decimal)
+
+
 def test_cube_reparses_with_pyoxigraph(cube_bytes, cube):
     quads = list(pyoxigraph.parse(cube_bytes, format=pyoxigraph.RdfFormat.TURTLE))
     assert len(quads) == len(cube)
+
+
+def test_avg_is_the_mean_of_the_figures(cube_bytes, built_graph):
+    """An analyst's AVG over an indicator's observations is the mean of its figures, for every
+    indicator (none is NaN), on pyoxigraph and on rdflib."""
+    expected = {}
+    for obs in built_graph.subjects(RDF.type, URIRef(SG + "IndicatorObservation")):
+        value = built_graph.value(obs, URIRef(SG + "value"))
+        if value is not None:
+            expected.setdefault(str(built_graph.value(obs, URIRef(SG + "ofIndicator"))), []).append(float(value))
+    query = f"""SELECT ?indicator (AVG(?v) AS ?avg) (COUNT(?v) AS ?n) WHERE {{
+        ?obs <{SG}ofIndicator> ?indicator ; <{SDMX_MEASURE}> ?v }} GROUP BY ?indicator"""
+    store = pyoxigraph.Store()
+    store.load(cube_bytes, format=pyoxigraph.RdfFormat.TURTLE)
+    got = {row["indicator"].value: (float(row["avg"].value), int(row["n"].value)) for row in store.query(query)}
+    assert len(expected) > 50 and set(got) == set(expected)
+    for indicator, values in expected.items():
+        avg, n = got[indicator]
+        assert not math.isnan(avg) and n == len(values)
+        assert math.isclose(avg, sum(values) / len(values), rel_tol=1e-9), indicator
+    rdflib_rows = Graph().parse(data=cube_bytes, format="turtle").query(query)
+    assert all(not math.isnan(float(row.avg)) for row in rdflib_rows)
+
+
+def test_area_dimension(cube):
+    area = URIRef(ASKER_AREA)
+    indicator_observations = set(cube.subjects(RDF.type, URIRef(SG + "IndicatorObservation")))
+    assert indicator_observations and all(cube.value(o, URIRef(REF_AREA)) == area for o in indicator_observations)
+    assert str(cube.value(area, URIRef("http://www.w3.org/2004/02/skos/core#notation"))) == "3203"
+    assert "3203" in str(cube.value(area, URIRef(SG + "registerEntry")))  # the national register's entry
+    code_list = cube.value(URIRef(REF_AREA), URIRef(QB + "codeList"))
+    assert (area, URIRef("http://www.w3.org/2004/02/skos/core#inScheme"), code_list) in cube
+    for dsd in cube.subjects(RDF.type, URIRef(QB + "DataStructureDefinition")):
+        dims = {cube.value(c, URIRef(QB + "dimension")) for c in cube.objects(dsd, URIRef(QB + "component"))}
+        assert URIRef(REF_AREA) in dims
+
+
+def test_area_is_shared_with_other_municipalities(cube):
+    """Other municipalities' areas are minted the same way and sit in the same code list, so cubes
+    combine on refArea (the comparison tables already put Bærum beside Asker)."""
+    from sdggraph.compile.comparison import area_iri
+
+    assert area_iri("3203") == URIRef(ASKER_AREA)
+    baerum = area_iri("3201")
+    code_list = cube.value(URIRef(REF_AREA), URIRef(QB + "codeList"))
+    assert set(cube.objects(URIRef(REF_AREA), URIRef(QB + "codeList"))) == {code_list}
+    assert (baerum, URIRef("http://www.w3.org/2004/02/skos/core#inScheme"), code_list) in cube
+    assert any(cube.value(o, URIRef(REF_AREA)) == baerum for o in cube.subjects(RDF.type, URIRef(QB + "Observation")))

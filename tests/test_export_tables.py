@@ -16,7 +16,8 @@ from sdggraph.export import run_export
 from sdggraph.export.tables import INDICATOR_COLUMNS, JOIN
 
 SG = "https://w3id.org/sdggraph/ontology#"
-OBSERVATION_HEADER = "satsingsomrade,hovedmal,delmal,indicator_id,indicator_label,unit,threshold,year,value,status"
+OBSERVATION_HEADER = ("satsingsomrade,hovedmal,delmal,indicator_id,indicator_label,unit,threshold,year,value,status,"
+                      "edition,area_code,area")
 STATUS = {URIRef(SG + "Measured"): "measured", URIRef(SG + "NotMeasured"): "not_measured",
           URIRef(SG + "NotYetPublished"): "not_yet_published"}
 
@@ -47,8 +48,9 @@ def test_observations_csv_header_and_encoding(observations_csv):
 
 
 def test_observations_csv_rows_match_the_graph(observations_csv, built_graph):
-    rows = rows_of(observations_csv)
+    rows = [r for r in rows_of(observations_csv) if r["satsingsomrade"]]  # the indicator rows come first
     assert len(rows) == 400
+    assert {(r["area_code"], r["area"]) for r in rows} == {("3203", "Asker")}
     expected = graph_observations(built_graph)
     assert {(r["indicator_id"], int(r["year"])): (r["value"], r["status"]) for r in rows} == expected
     for row in rows:
@@ -57,6 +59,18 @@ def test_observations_csv_rows_match_the_graph(observations_csv, built_graph):
         if row["value"]:
             Decimal(row["value"])  # '.' decimal separator, no thousands separator
             assert "," not in row["value"]
+
+
+def test_observations_csv_carries_the_comparison_cells_with_their_area(observations_csv):
+    """Issue 13: the comparison tables' cells follow the indicator rows, one per measure, area and year."""
+    rows = rows_of(observations_csv)
+    comparison = [r for r in rows if not r["satsingsomrade"]]
+    assert rows[:400] == [r for r in rows if r["satsingsomrade"]] and len(comparison) == 504 + 186
+    cell = next(r for r in comparison if (r["indicator_id"], r["area_code"], r["year"]) == ("VEL-03", "EKG12", "2024"))
+    assert cell["area"] == "KOSTRA-gruppe 12" and cell["value"] == "2053" and cell["status"] == "measured"
+    akershus = next(r for r in comparison if (r["indicator_id"], r["area_code"], r["year"]) == ("BEF-12", "32", "2022"))
+    assert akershus["status"] == "not_available" and akershus["value"] == ""
+    assert {r["status"] for r in comparison} == {"measured", "not_available", "not_printed"}
 
 
 def test_observations_labels(observations_csv, built_graph):
@@ -75,7 +89,7 @@ def test_observations_xlsx(build_dir, observations_csv):
     sheet = load_workbook(io.BytesIO(data)).active
     values = list(sheet.iter_rows(values_only=True))
     assert ",".join(values[0]) == OBSERVATION_HEADER
-    assert len(values) == 401
+    assert len(values) == 1 + 400 + 504 + 186  # indicator rows, then the comparison cells
     csv_rows = rows_of(observations_csv)
     for cells, row in zip(values[1:], csv_rows):
         assert cells[3] == row["indicator_id"] and cells[7] == int(row["year"])
@@ -107,7 +121,7 @@ def test_indicators_table(build_dir, built_graph):
 def test_cli_tables(build_dir, tmp_path):
     out = tmp_path / "obs.xlsx"
     assert cli.main(["export", "observations", "--format", "xlsx", "--out", str(out), "--build-dir", str(build_dir)]) == 0
-    assert load_workbook(out).active.max_row == 401
+    assert load_workbook(out).active.max_row == 1 + 400 + 690  # header, indicator rows, comparison cells
     out = tmp_path / "ind.csv"
     assert cli.main(["export", "indicators", "--format", "csv", "--out", str(out), "--build-dir", str(build_dir)]) == 0
     assert len(rows_of(out.read_bytes())) == 100

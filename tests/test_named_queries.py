@@ -83,7 +83,8 @@ def expect_indikatorer_uten_tall(header, rows):
 
 def expect_indikator_tidsserie(header, rows):
     got = records(header, rows)
-    assert [r["year"] for r in got] == ["2021", "2022", "2023", "2024"]
+    assert [r["year"] for r in got] == sorted(row["year"] for row in table("observations") if row["indicator_id"] == "OKO-01")
+    assert {r["editionLabel"] for r in got} == {"Årsrapport 2024"} and {r["revised"] for r in got} == {"false"}
     assert [Decimal(r["value"]) for r in got] == [Decimal("18.0"), Decimal("14.8"), Decimal("13.9"), Decimal("14.3")]
     assert [r["printed"] for r in got] == ["18,0 %", "14,8 %", "13,9 %", "14,3 %"]
     assert {r["statusLabel"] for r in got} == {"Målt"}
@@ -170,14 +171,71 @@ def expect_indikatorer_for_samfunnsfloke(header, rows):
     # The report: 21 % of the 100 indicators address ungt utenforskap.
     assert len(got) == challenge_counts()["ungt-utenforskap"] == 21
     assert {r["challenge"] for r in got} == {KOMMUNE + "challenge/ungt-utenforskap"}
-    status_2024 = {row["indicator_id"]: STATUS_NB[row["status"]] for row in table("observations") if row["year"] == "2024"}
+    latest = max(row["year"] for row in table("observations"))
+    status_latest = {row["indicator_id"]: STATUS_NB[row["status"]] for row in table("observations") if row["year"] == latest}
     for r in got:
-        assert r["status2024"] == status_2024[r["id"]]
-        assert bool(r["value2024"]) == (r["status2024"] == "Målt")
+        assert r["latestYear"] == latest
+        assert r["latestStatus"] == status_latest[r["id"]]
+        assert bool(r["latestValue"]) == (r["latestStatus"] == "Målt")
         assert r["subgoal"].startswith(KOMMUNE + "sub-goal/") and r["focusAreaLabel"]
 
 
+def expect_revisjoner(header, rows):
+    # The shipped data has one edition, so nothing is revised (tests/test_editions.py has a 2025 edition).
+    assert rows == [] and {"oldValue", "newValue", "oldEdition", "newEdition", "year", "id"} <= set(header)
+
+
+def comparison_cells() -> dict[tuple[str, str, str], dict]:
+    return {(r["measure_id"], r["area"], r["year"]): r for r in table("comparison-observations")}
+
+
+def expect_sammenlign_omrader(header, rows):
+    """The default: VEL-03 (økonomisk sosialhjelp per innbygger) in 2024, highest first."""
+    got = records(header, rows)
+    expected = sorted(((code, Decimal(r["value"])) for (m, code, y), r in comparison_cells().items()
+                       if m == "VEL-03" and y == "2024"), key=lambda item: -item[1])
+    assert [(r["areaCode"], Decimal(r["value"])) for r in got] == expected
+    assert [r["areaLabel"] for r in got] == ["Lillestrøm", "KOSTRA-gruppe 12", "Drammen", "Bærum", "Asker"]
+    assert {r["printed"] for r in got} >= {"1415", "2420"}
+
+
+def expect_kostra_for_tjenesteomrade(header, rows):
+    """The default: Velferd's 13 KOSTRA figures, Asker beside Bærum, Drammen, Lillestrøm, KOSTRA-gruppe 12."""
+    got = {r["id"]: r for r in records(header, rows)}
+    measures = {r["measure_id"] for r in table("comparison-measures") if r["service_area"] == "velferd"}
+    assert set(got) == measures and len(got) == 13
+    cells = comparison_cells()
+    columns = {"asker2023": ("3203", "2023"), "asker2024": ("3203", "2024"), "baerum2024": ("3201", "2024"),
+               "drammen2024": ("3301", "2024"), "lillestrom2024": ("3205", "2024"), "kostraGroup2024": ("EKG12", "2024")}
+    for ident, row in got.items():
+        for column_name, (area, year) in columns.items():
+            assert Decimal(row[column_name]) == Decimal(cells[(ident, area, year)]["value"]), (ident, column_name)
+        asker, group = Decimal(row["asker2024"]), Decimal(row["kostraGroup2024"])
+        assert row["comparedWithGroup"] == ("over" if asker > group else "under" if asker < group else "lik")
+    # the report's prose: below the group on health and care per inhabitant, above it on home services 0–66
+    assert got["VEL-06"]["comparedWithGroup"] == "under" and got["VEL-08"]["comparedWithGroup"] == "over"
+    assert got["VEL-13"]["functions"] == "241" and list(got)[0] == "VEL-01"
+
+
+def expect_kommuneplanmal_status(header, rows):
+    got = {r["id"]: r for r in records(header, rows)}
+    assert {i: (r["latestYear"], Decimal(r["latestValue"]), r["met"]) for i, r in got.items()} == {
+        "KP-BEF-1": ("2024", Decimal("1.7"), "false"),  # «høyere enn kommuneplanens målsetting» of 1,1 %
+        "KP-BOL-1": ("2024", Decimal("690"), "true"),  # 500–550 a year «eller mer»
+        "KP-BOL-2": ("2024", Decimal("63"), "true"),  # at least 60 % apartments
+        "KP-BOL-3": ("2024", Decimal("14"), "false"),  # 20 % småhus
+        "KP-BOL-4": ("2024", Decimal("21"), "false"),  # 20 % eneboliger
+        "KP-SYS-1": ("2024", Decimal("75"), "false"),  # dekningsgrad shall rise: 76 → 75
+    }
+    assert Decimal(got["KP-SYS-1"]["previousValue"]) == 76 and Decimal(got["KP-SYS-1"]["deviation"]) == -1
+    assert Decimal(got["KP-BOL-3"]["deviation"]) == -6 and Decimal(got["KP-BOL-1"]["targetMax"]) == 550
+
+
 EXPECTATIONS = {
+    "sammenlign-omrader": expect_sammenlign_omrader,
+    "kostra-for-tjenesteomrade": expect_kostra_for_tjenesteomrade,
+    "kommuneplanmal-status": expect_kommuneplanmal_status,
+    "revisjoner": expect_revisjoner,
     "delmal-uten-indikator": expect_delmal_uten_indikator,
     "indikatorer-uten-tall": expect_indikatorer_uten_tall,
     "indikator-tidsserie": expect_indikator_tidsserie,
@@ -256,7 +314,9 @@ def test_rdflib_gives_the_same_rows(name, build_dir, built_graph):
 
 
 OTHER_VALUES = {"indikatorer-for-samfunnsfloke": {"floke": "klima-og-natur"}, "fn-mal-til-tjenesteomrade": {"goal": "3"},
-                "indikatorer-uten-tall": {"year": "2022"}, "indikator-tidsserie": {"indicator": "HEL-01"}}
+                "indikatorer-uten-tall": {"year": "2022"}, "indikator-tidsserie": {"indicator": "HEL-01"},
+                "sammenlign-omrader": {"measure": "BEF-12", "year": "2023"},
+                "kostra-for-tjenesteomrade": {"tjenesteomrade": "oppvekst"}}
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_VALUES))
@@ -295,6 +355,8 @@ def test_parameters_become_typed_terms():
     ("indikatorer-for-samfunnsfloke", {"floke": "fattigdom"}),
     ("indikatorer-uten-tall", {"yr": "2024"}),
     ("delmal-uten-indikator", {"anything": "x"}),
+    ("sammenlign-omrader", {"measure": "VEL-3"}),
+    ("kostra-for-tjenesteomrade", {"tjenesteomrade": "brann"}),
 ])
 def test_bad_parameters_are_refused(name, values):
     with pytest.raises(named_queries.ParameterError):
@@ -341,6 +403,7 @@ k:obs-1 a sg:IndicatorObservation ; sg:ofIndicator k:ind-A ; sg:year "2021"^^xsd
 k:obs-2 a sg:IndicatorObservation ; sg:ofIndicator k:ind-A ; sg:year "2021"^^xsd:gYear ; sg:value 3.0 ;
     sg:observationStatus sg:NotMeasured .
 k:obs-3 a sg:IndicatorObservation ; sg:ofIndicator k:ind-A ; sg:year "2022"^^xsd:gYear .
+k:edition-A a sg:ReportEdition ; sg:reportYear "2022"^^xsd:gYear ; sg:reportingYear "2021"^^xsd:gYear , "2022"^^xsd:gYear .
 k:link-1 a sg:FnLink ; sg:fnTarget sdg:13.99 .
 k:link-2 a sg:FnLink ; sg:fnGoal sdg:18 .
 k:link-3 a sg:FnLink .
@@ -349,7 +412,7 @@ k:plan-X a sg:ThematicPlan .
 CAUGHT = {  # each check, and a resource it must report in BROKEN
     "observation-without-status-violation": "obs-3",
     "measured-observation-without-value-violation": "obs-1",
-    "indicator-without-four-years-violation": "ind-X",
+    "observation-missing-for-reporting-year-violation": "ind-X",
     "duplicate-observation-violation": "ind-A",
     "delmal-without-hovedmal-violation": "sub-X",
     "hovedmal-without-satsingsomrade-violation": "main-X",
@@ -423,7 +486,7 @@ def test_http_lists_the_questions(client):
     assert (year["name"], year["default"], year["type"]) == ("year", "2024", "xsd:gYear")
     assert listed["indikatorer-for-samfunnsfloke"]["params"][0]["choices"] == [
         "ungt-utenforskap", "demografiutfordringer", "klima-og-natur"]
-    assert listed["indicator-without-four-years-violation"]["check"] is True
+    assert listed["observation-missing-for-reporting-year-violation"]["check"] is True
     html = client.get("/queries", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert html.headers["content-type"].startswith("text/html")
     assert "Hvilke delmål har ingen indikator, og hvorfor?" in html.text and 'href="/queries/' in html.text

@@ -150,6 +150,29 @@ def test_every_kind_of_minted_iri_dereferences(client, built_graph):
         assert len(Graph().parse(data=turtle.text, format="turtle")) > 0, iri
 
 
+def test_every_area_dereferences_to_a_page(client, built_graph):
+    """Issue 13: the reference areas (national, under ref-area/) have pages listing their figures, and RDF."""
+    areas = sorted({str(s) for s in built_graph.subjects(RDF.type, URIRef(config.SG + "ReferenceArea"))})
+    assert len(areas) == 13
+    for iri in areas:
+        page = client.get("/" + iri[len(config.base_iri()):], headers=BROWSER)
+        assert page.status_code == 200 and parse_links(page.text).h1, iri
+        turtle = client.get("/" + iri[len(config.base_iri()):], headers={"Accept": "text/turtle"})
+        assert len(Graph().parse(data=turtle.text, format="turtle")) > 0, iri
+    group = client.get("/ref-area/kostra-group-EKG12", headers=BROWSER).text
+    assert "Tall for området i årsrapportens sammenligningstabeller (84)" in group
+
+
+def test_service_area_page_lists_its_kostra_figures_with_a_chart(client):
+    page = client.get("/kommune/3203/org/velferd", headers=BROWSER)
+    assert page.status_code == 200
+    assert "KOSTRA-tall i kapitlet (13)" in page.text
+    assert page.text.count('<figure class="small-multiple"') == 13 and "<svg" in page.text
+    assert "VEL-03" in page.text and "KOSTRA-gruppe 12 2024" in page.text
+    measure = client.get("/kommune/3203/comparison-measure/VEL-03", headers=BROWSER).text
+    assert "Områdene i rapportens tabell" in measure and "Lillestrøm" in measure
+
+
 def test_ontology_dereferences(client):
     page = client.get("/ontology", headers=BROWSER)
     assert page.status_code == 200 and 'id="Indicator"' in page.text and 'id="measures"' in page.text

@@ -24,6 +24,7 @@ SHAPES_DIR = Path(__file__).resolve().parents[1] / "shapes"
 SG = Namespace("https://w3id.org/sdggraph/ontology#")
 K = "https://w3id.org/sdggraph/kommune/3203/"
 SDG = Namespace("http://metadata.un.org/sdg/")
+REF_AREA = Namespace("https://w3id.org/sdggraph/ref-area/")
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 V, W, I = SH.Violation, SH.Warning, SH.Info
 
@@ -46,7 +47,10 @@ EXPECTED = {
     "IndicatorHasNbLabel": [(k("indicator", "TST-01"), SKOS.prefLabel, V)],
     "NoResourceHasTwoNbLabels": [(k("sub-goal", "TST-1"), SKOS.prefLabel, V)],
     "IndicatorHasUnit": [(k("indicator", "TST-01"), SG.unit, V)],
-    "IndicatorOneObservationPerYear": [(k("indicator", "TST-02"), SG.hasObservation, V)] * 2,
+    "IndicatorOneObservationPerYear": [(k("indicator", "TST-02"), SG.hasObservation, V)],
+    "IndicatorObservedInEveryReportingYear": [(k("indicator", "TST-01"), SG.hasObservation, V),
+                                              (k("indicator", "TST-02"), SG.hasObservation, V),
+                                              (k("indicator", "TST-03"), SG.hasObservation, V)],
     "ObservationOfOneIndicator": [(k("observation", "TST-01-2021"), SG.ofIndicator, V)],
     "ObservationHasOneYear": [(k("observation", "TST-01-2021"), SG.year, V),
                               (k("observation", "TST-01-2022"), SG.year, V)],
@@ -78,18 +82,34 @@ EXPECTED = {
     "ChallengeWithoutIndicatorsInFocusArea": [(k("challenge", "klima-og-natur"), None, I)],
     "ThematicPlanWithoutSubGoal": [(k("thematic-plan", "test"), SG.servesSubGoal, W)],
     "ServiceAreaWithoutThematicPlan": [(k("org", "medborgerskap"), SG.responsibleForPlan, W)],
+    # Comparison tables (data/comparison/): integrity, then coverage
+    "ObservationHasOneArea": [(k("comparison-observation", "TST-01-9999-2024"), SG.refArea, V)],
+    "ComparisonObservationOfOneMeasure": [(k("comparison-observation", "TST-01-9999-2024"), SG.ofMeasure, V)],
+    "ComparisonObservationHasOneStatus": [(k("comparison-observation", "TST-01-9999-2024"), SG.observationStatus, V)],
+    "ComparisonMeasureOneObservationPerAreaAndYear": [(k("comparison-measure", "TST-01"), SG.hasComparisonObservation, V)],
+    "UncertainCellHasNote": [(k("comparison-observation", "TST-01-9999-2024"), SKOS.note, V)],
+    "ReferenceAreaHasCode": [(REF_AREA["municipality-9998"], SKOS.notation, V)],
+    "ReferenceAreaHasNbAndEnLabel": [(REF_AREA["municipality-9999"], SKOS.prefLabel, V)],
+    "CuratedAreaCodeHasNote": [(REF_AREA["municipality-9999"], SKOS.note, V)],
+    "KostraKeyFigureReportedByServiceArea": [(k("comparison-measure", "TST-01"), SG.reportedBy, V)],
+    "PlanTargetHasMeasure": [(k("plan-target", "TST-1"), SG.targetMeasure, V)],
+    "KostraFigureWithoutGroupValue": [(k("comparison-measure", "TST-01"), SG.hasComparisonObservation, I)],
 }
 
 # Values the SPARQL shapes report (sh:value), where the value says what is wrong.
 EXPECTED_VALUES = {
-    "IndicatorOneObservationPerYear": {Literal("2021", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear")),
-                                       Literal("2022", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))},
+    "IndicatorOneObservationPerYear": {Literal("2021", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))},
+    "IndicatorObservedInEveryReportingYear": {Literal("2022", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear")),
+                                              Literal("2023", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))},
     "IndicatorWithoutLatestFigure": {SG.NotMeasured, SG.NotYetPublished, k("indicator", "TST-04")},
     "SubGoalWithoutIndicatorExplained": {SG.IndicatorUnderDevelopment},
     "ChallengeWithoutIndicatorsInFocusArea": {k("focus-area", "TST")},
     "FnGoalExists": {SDG["18"]},
     "MainGoalAskerOwn": {k("fn-link", "TST--AK")},
     "ProvenancePointsAtSource": {k("source", "ar2024-tset")},
+    "ReferenceAreaHasNbAndEnLabel": {REF_AREA["municipality-9999"]},
+    "KostraFigureWithoutGroupValue": {REF_AREA["kostra-group-EKG99"]},
+    "ComparisonMeasureOneObservationPerAreaAndYear": {REF_AREA["municipality-9999"]},
 }
 
 # Shapes with no target of their own, used through sh:node by FnGoalExists / FnTargetExists.

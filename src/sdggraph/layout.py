@@ -55,6 +55,43 @@ DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
 LOCATIONS_FILE = "locations.json"  # resource IRI -> "file:line" it was compiled from (validation messages)
 
+# What the service derives from a build, once, lazily, under DERIVED_DIR/<version>/ (version: the
+# manifest's hash and the update generation), so a request never recomputes it. SNAPSHOT_DIR holds,
+# when updates are enabled, the store as it was at that generation (a build directory of its own).
+DERIVED_DIR = "derived"
+SNAPSHOT_DIR = "snapshot"
+DERIVED_FILES = {
+    "export": "export-{name}{variant}",           # + .meta.json: media type and download name
+    "coverage": "coverage.{format}",
+    "distribution": "distribution.{format}",
+    "void": "void-{endpoint}.{format}",
+    "service-description": "service-description-{endpoint}-{updates}.{format}",
+    "traverse": "traverse-{build}.pickle",  # the networkx graph of query/traverse.py
+}
+
+
+def derived_name(kind: str, **parts) -> str:
+    return DERIVED_FILES[kind].format(**parts)
+
+
+def derived_root(build_dir: Path) -> Path:
+    """Where derived files of a build go: inside it (so a rebuild swaps them out with it), or, when
+    the build directory is read-only, a per-build folder in the temporary directory."""
+    import hashlib
+    import tempfile
+
+    inside = Path(build_dir) / DERIVED_DIR
+    try:
+        inside.mkdir(exist_ok=True)
+        if os.access(inside, os.W_OK):
+            return inside
+    except OSError:
+        pass
+    stamp = hashlib.sha256(str(Path(build_dir).resolve()).encode()).hexdigest()[:16]
+    fallback = Path(tempfile.gettempdir()) / f"sdggraph-derived-{os.getuid()}" / stamp
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
+
 
 def build_dir() -> Path:
     """$SDGGRAPH_BUILD_DIR, else ./build where the command runs."""

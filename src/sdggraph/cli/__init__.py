@@ -17,6 +17,24 @@ from . import build, check, export, push, query, report, serve, traverse, valida
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 COMMANDS = (build, query, check, validate, report, traverse, export, push, serve)
+REMOTE_COMMANDS = ("query", "check", "report")  # the commands that read a remote endpoint
+
+
+def verify_remote(args) -> None:
+    """Before reading a remote store: its layers must come from one push (store/marker.py).
+    A mixed store fails `check` (exit 1) and is an error for the other commands (exit 2)."""
+    from ..store.marker import MixedStore, verify_remote_dataset
+
+    try:
+        verified = verify_remote_dataset(strict=args.command == "check")
+    except MixedStore as mixed:
+        if args.command == "check":
+            raise CheckFailed(f"check failed: {mixed}") from None
+        raise
+    if verified is not None and (verified.build is not None or args.command == "check"):
+        print(verified.line(), file=sys.stderr)
+    elif verified is not None and verified.graphs:
+        print(f"note: {verified.line()}; nothing shows the graphs come from one build", file=sys.stderr)
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -58,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         if value:
             os.environ[name] = value
     try:
+        if args.sparql_endpoint and args.command in REMOTE_COMMANDS:
+            verify_remote(args)
         return args.func(args)
     except CheckFailed as failure:
         if str(failure):

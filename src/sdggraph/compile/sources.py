@@ -16,7 +16,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .. import config, layout
 from ..errors import InputFileError, InputsMissingError
-from .tables import compile_tables, decode_utf8
+from .tables import compile_tables, decode_utf8, report_editions
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
 
@@ -157,8 +157,10 @@ def load_sources(data_dir: Path | None = None, ontology_dir: Path | None = None,
                                                  "remove the file if it is meant to go")
     turtle_data = [source for source in loaded if source.path in files["data"]]
     known = {s for source in turtle_data for s in source.graph.subjects() if isinstance(s, URIRef)}
+    # the tables need the report editions the Turtle declares (which row is the current value)
+    editions = report_editions((source.path, source.graph) for source in turtle_data)
     tables = [LoadedSource(p, "asserted", g, {s: (p, line) for s, (_, line) in g.locations.items()})
-              for p, g in compile_tables(files["tables"], known)]
+              for p, g in compile_tables(files["tables"], known, editions)]
     for source in turtle_data:  # a Turtle resource: the file and the line where its description starts
         source.locations = subject_lines(source)
     loaded[len(files["ontology"]) + len(files["data"]):len(files["ontology"]) + len(files["data"])] = tables

@@ -10,16 +10,21 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
-from ..config import EU_FREQUENCY, KOMMUNE, KS_EVALUATION, QB, SDG, SG, resource
+from ..config import EU_FREQUENCY, KOMMUNE, KOMMUNENUMMER, KS_EVALUATION, QB, SDG, SG, resource
 from ..errors import InputFileError
+from .comparison import COMPARISON_TABLES, area_iri
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
+# Years without a figure sit in their own Data Cube data set, so the measure is on every observation
+# of each set (IC-14) and aggregates over sdmx-measure:obsValue see only figures (export/datacube.py).
+OBSERVATIONS_WITHOUT_FIGURE_DATASET = URIRef(resource("dataset", "indicator-observations-without-figure"))
 CURATED_SOURCE = URIRef(resource("source", "curated-by-sdggraph"))
 
 STATUS = {"measured": SG.Measured, "not_measured": SG.NotMeasured, "not_yet_published": SG.NotYetPublished}
@@ -204,6 +209,62 @@ def compile_indicators(graph: Graph, rows: list[Row], context: dict):
                 graph.add((threshold, SG.printedText, Literal(row.optional("threshold_text"))))
 
 
+@dataclass(frozen=True)
+class Edition:
+    """A report edition as data/ declares it (sg:ReportEdition): what the tables need to know."""
+    ident: str
+    iri: URIRef
+    report_year: str
+    reporting_years: frozenset[str]
+
+
+def report_editions(sources: Iterable[tuple[Path, Graph]]) -> dict[str, Edition]:
+    """The editions the Turtle data declares, by id (the last part of edition:ar2024)."""
+    prefix = resource("edition", "")
+    graph, declared_in = Graph(), {}
+    for path, part in sources:
+        graph += part
+        for iri in part.subjects(RDF.type, SG.ReportEdition):
+            declared_in.setdefault(iri, path)
+    editions = {}
+    for iri in sorted(declared_in):
+        if not str(iri).startswith(prefix):
+            continue
+        report_years = sorted(str(y) for y in graph.objects(iri, SG.reportYear))
+        if len(report_years) != 1:
+            raise InputFileError(declared_in[iri], None,
+                                 f"edition {iri} needs exactly one sg:reportYear, has {len(report_years)}")
+        ident = str(iri)[len(prefix):]
+        editions[ident] = Edition(ident, iri, report_years[0], frozenset(str(y) for y in graph.objects(iri, SG.reportingYear)))
+    by_year: dict[str, str] = {}
+    for edition in editions.values():
+        if edition.report_year in by_year:
+            raise InputFileError(declared_in[edition.iri], None,
+                                 f"editions {by_year[edition.report_year]} and {edition.ident} both have "
+                                 f"sg:reportYear {edition.report_year}; editions are ordered by it")
+        by_year[edition.report_year] = edition.ident
+    return editions
+
+
+def row_edition(row: Row, editions: dict[str, Edition]) -> Edition | None:
+    ident = row.optional("edition")
+    if not ident:
+        if len(editions) > 1:
+            row.fail(f"column 'edition' is empty and data/ declares {len(editions)} editions "
+                     f"({', '.join(sorted(editions))}): say which edition printed the row")
+        edition = next(iter(editions.values()), None)
+    elif ident not in editions:
+        row.fail(f"edition '{ident}' is not declared in data/ (a sg:ReportEdition edition:{ident}); "
+                 f"declared: {', '.join(sorted(editions)) or 'none'}")
+    else:
+        edition = editions[ident]
+    if edition is not None and edition.reporting_years and row.optional("year") not in edition.reporting_years:
+        row.fail(f"year {row.optional('year')} is not a reporting year of edition {edition.ident} "
+                 f"({', '.join(sorted(edition.reporting_years))}); add it to the edition's sg:reportingYear "
+                 f"or give the row the edition that prints it")
+    return edition
+
+
 def observation_literal(row: Row, unit_code: str) -> Literal | None:
     value = row.decimal("value")
     if value is None:
@@ -214,6 +275,7 @@ def observation_literal(row: Row, unit_code: str) -> Literal | None:
 
 
 def compile_observations(graph: Graph, rows: list[Row], context: dict):
+    """Check each row and keep it; finish_observations writes them once every edition's rows are read."""
     units_by_iri = {iri: code for code, iri in context["units"].items()}
     for row in rows:
         ident = row.required("indicator_id")
@@ -222,9 +284,11 @@ def compile_observations(graph: Graph, rows: list[Row], context: dict):
         year = row.required("year")
         if not re.fullmatch(r"\d{4}", year):
             row.fail(f"year '{year}' is not a four-digit year")
-        key = (ident, year)
+        edition = row_edition(row, context["editions"])
+        key = (ident, year, edition.ident if edition else None)
         if key in context["observations"]:
-            row.fail(f"a second observation for {ident} in {year}")
+            row.fail(f"a second observation for {ident} in {year}"
+                     + (f" in edition {edition.ident}" if edition else ""))
         context["observations"].add(key)
         status = row.lookup("status", STATUS)
         printed = row.optional("printed")
@@ -239,20 +303,58 @@ def compile_observations(graph: Graph, rows: list[Row], context: dict):
         value = observation_literal(row, units_by_iri[unit])
         if (status == SG.Measured) != (value is not None):
             row.fail("status 'measured' needs a value, and only 'measured' may have one")
+        context["figures"].setdefault((ident, year), []).append((edition, row, graph, status, value, unit))
+
+
+def add_figure(graph: Graph, figure: URIRef, row: Row, edition: Edition | None, status, value, unit):
+    graph.add((figure, SG.year, Literal(row.required("year"), datatype=XSD.gYear)))
+    graph.add((figure, SG.observationStatus, status))
+    graph.add((figure, SG.unit, unit))
+    if value is not None:
+        graph.add((figure, SG.value, value))
+    if row.optional("printed"):
+        graph.add((figure, SG.printedValue, Literal(row.optional("printed"))))
+    if edition is not None:
+        graph.add((figure, SG.publishedIn, edition.iri))
+    graph.add((figure, PROV.wasDerivedFrom, source_iri(row)))
+    add_note(graph, figure, row)
+
+
+def finish_observations(context: dict):
+    """Per indicator and year, the latest edition's row is the observation (the current value);
+    each earlier edition's row stays as a superseded figure, and a changed value or status is a revision."""
+    for (ident, year), figures in sorted(context["figures"].items()):
+        figures = sorted(figures, key=lambda f: f[0].report_year if f[0] else "")
+        edition, row, graph, status, value, unit = figures[-1]
+        for _, figure_row, figure_graph, *_ in figures:  # what is added here is located at its row
+            if isinstance(figure_graph, LocatedGraph):
+                figure_graph.current = (figure_row.path, figure_row.line)
         observation = URIRef(resource("observation", f"{ident}-{year}"))
-        indicator = URIRef(resource("indicator", ident))
         graph.add((observation, RDF.type, SG.IndicatorObservation))
-        graph.add((observation, QB.dataSet, OBSERVATIONS_DATASET))
-        graph.add((observation, SG.ofIndicator, indicator))
-        graph.add((observation, SG.year, Literal(year, datatype=XSD.gYear)))
-        graph.add((observation, SG.observationStatus, status))
-        graph.add((observation, SG.unit, unit))
-        if value is not None:
-            graph.add((observation, SG.value, value))
-        if row.optional("printed"):
-            graph.add((observation, SG.printedValue, Literal(row.optional("printed"))))
-        graph.add((observation, PROV.wasDerivedFrom, source_iri(row)))
-        add_note(graph, observation, row)
+        graph.add((observation, QB.dataSet,
+                   OBSERVATIONS_DATASET if value is not None else OBSERVATIONS_WITHOUT_FIGURE_DATASET))
+        graph.add((observation, SG.ofIndicator, URIRef(resource("indicator", ident))))
+        graph.add((observation, SG.refArea, area_iri(KOMMUNENUMMER)))  # the same area dimension as comparisons
+        add_figure(graph, observation, row, edition, status, value, unit)
+        # each earlier edition's figure is superseded by the next edition's; a change is a revision
+        later, later_graph, later_status, later_value = observation, graph, status, value
+        for old_edition, old_row, old_graph, old_status, old_value, _ in reversed(figures[:-1]):
+            superseded = URIRef(resource("observation", f"{ident}-{year}--{old_edition.ident}"))
+            old_graph.add((superseded, RDF.type, SG.SupersededFigure))
+            old_graph.add((superseded, SG.supersededBy, later))
+            add_figure(old_graph, superseded, old_row, old_edition, old_status, old_value, unit)
+            if old_status != later_status or not same_number(old_value, later_value):
+                later_graph.add((later, PROV.wasRevisionOf, superseded))
+            later, later_graph, later_status, later_value = superseded, old_graph, old_status, old_value
+        for _, _, figure_graph, *_ in figures:
+            if isinstance(figure_graph, LocatedGraph):
+                figure_graph.current = None
+
+
+def same_number(a: Literal | None, b: Literal | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Decimal(str(a)) == Decimal(str(b))
 
 
 def check_known(row: Row, column: str, ident: str, iri: URIRef, context: dict) -> None:
@@ -348,10 +450,12 @@ TABLES: list[tuple[str, tuple[str, ...], Callable]] = [
     ("indicators", ("indicator_id", "subgoal_id", "label_nb", "label_en", "unit", "threshold_comparator",
                     "threshold_value", "threshold_text", "direction", "source", "note"), compile_indicators),
     ("observations", ("indicator_id", "year", "value", "status", "printed", "source", "note"), compile_observations),
+    # the optional column edition names the sg:ReportEdition that printed the row (data/README.md)
     ("fn-links", ("subject_id", "fn_ref", "basis", "source", "note"), compile_fn_links),
     ("classification", ("indicator_id", "challenge", "result_chain", "age_group", "data_basis", "frequency",
                         "data_source", "rationale"), compile_classification),
     ("matches", ("indicator_id", "match", "target_iri", "note"), compile_matches),
+    *COMPARISON_TABLES,  # compile/comparison.py: the report's comparison tables (data/comparison/)
 ]
 KNOWN_KINDS = {kind for kind, _, _ in TABLES}
 
@@ -378,25 +482,31 @@ def located(rows: list[Row], graph: LocatedGraph):
     graph.current = None
 
 
-def compile_tables(paths: list[Path], known: set | None = None) -> list[tuple[Path, Graph]]:
+def compile_tables(paths: list[Path], known: set | None = None,
+                   editions: dict[str, Edition] | None = None) -> list[tuple[Path, Graph]]:
     """Compile every table; returns one graph per file, in a deterministic order.
 
     `known`: the IRIs the Turtle data defines; rows pointing at a delmål, hovedmål or strategy
-    outside it fail. Each graph's `locations` maps a subject to the (file, line) it came from."""
+    outside it fail. Each graph's `locations` maps a subject to the (file, line) it came from.
+    `editions` are the report editions data/ declares (`report_editions`): observation rows name
+    theirs in the column edition (may be empty when there is only one)."""
     by_kind: dict[str, list[Path]] = {}
     for path in sorted(paths):
         kind = table_kind(path)
         if kind not in KNOWN_KINDS:
             raise InputFileError(path, None, f"unknown table kind '{kind}'; known: {', '.join(sorted(KNOWN_KINDS))}")
         by_kind.setdefault(kind, []).append(path)
-    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set(), "known": known}
+    context = {"units": {}, "indicators": {}, "observations": set(), "fn_links": set(), "known": known,
+               "editions": editions or {}, "figures": {}, "measures": {}, "comparison_observations": set()}
     compiled = []
     for kind, columns, compile_rows in TABLES:
         for path in by_kind.get(kind, []):
             graph = LocatedGraph()
             compile_rows(graph, located(read_table(path, columns), graph), context)
             compiled.append((path, graph))
+        if kind == "observations":
+            finish_observations(context)
     return compiled
 
 
-__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "KOMMUNE"]
+__all__ = ["compile_tables", "OBSERVATIONS_DATASET", "OBSERVATIONS_WITHOUT_FIGURE_DATASET", "KOMMUNE"]

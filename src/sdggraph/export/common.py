@@ -100,6 +100,69 @@ def municipality() -> URIRef:
     return rebased(str(config.KOMMUNE) + "asker")
 
 
+# Digdir's organisation catalogue: DCAT-AP-NO and KS' files name publishers by the organisation
+# number in Enhetsregisteret.
+ORGANIZATION_CATALOG = "https://organization-catalog.fellesdatakatalog.digdir.no/organizations/"
+
+
+def organisation_number(graph: Graph) -> str | None:
+    """Asker kommune's organisation number as the data state it (org:identifier on kommune:asker)."""
+    from ..config import ORG
+    values = sorted(str(v) for v in graph.objects(municipality(), ORG.identifier))
+    return values[0] if values else None
+
+
+def publisher_iri(graph: Graph) -> URIRef:
+    """The publisher as an organisation-catalogue IRI; kommune:asker when the data give no number."""
+    number = organisation_number(graph)
+    return URIRef(ORGANIZATION_CATALOG + number) if number else municipality()
+
+
+def describe_publisher(out: Graph, graph: Graph) -> URIRef:
+    """Add the publisher (foaf:Agent with name, organisation number, and the note that the number
+    is sdggraph's choice) to `out`; return its IRI."""
+    from ..config import ORG
+    publisher = publisher_iri(graph)
+    name = label(graph, municipality(), "nb") or "Asker kommune"
+    out.add((publisher, RDF.type, FOAF.Agent))
+    out.add((publisher, RDF.type, FOAF.Organization))
+    out.add((publisher, FOAF.name, Literal(name, lang="nb")))
+    number = organisation_number(graph)
+    if number:
+        out.add((publisher, DCTERMS.identifier, Literal(number)))
+        out.add((publisher, ORG.identifier, Literal(number)))
+        for note in graph.objects(municipality(), SKOS.editorialNote):
+            out.add((publisher, SKOS.editorialNote, note))
+    if publisher != municipality():
+        out.add((publisher, RDFS.seeAlso, municipality()))
+    return publisher
+
+
+# Areas (municipalities) as shared resources, the same for every municipality's graph, so cubes of
+# several municipalities combine on sdmx-dimension:refArea: <base>area/kommune/<kommunenummer>.
+# The national register's record is Kartverket's kommuneinfo entry for the same number.
+def area_scheme() -> URIRef:
+    """The code list of the area dimension in the exports: the reference areas of data/comparison/."""
+    return rebased(config.DEFAULT_BASE_IRI + "ref-area/scheme")
+
+
+def describe_area(out: Graph, graph: Graph, area: URIRef) -> URIRef:
+    """Copy a reference area (as the graph has it: names, official code, register entry) into `out`,
+    as a concept of the area code list, so a cube's area dimension is self-described."""
+    scheme = area_scheme()
+    out.add((scheme, RDF.type, SKOS.ConceptScheme))
+    out.add((scheme, SKOS.prefLabel, Literal("Områder etter offisiell kode", lang="nb")))
+    out.add((scheme, SKOS.prefLabel, Literal("Areas by official code", lang="en")))
+    out.add((area, RDF.type, SKOS.Concept))
+    out.add((area, RDF.type, DCTERMS.Location))
+    out.add((area, SKOS.inScheme, scheme))
+    sg = Ns.sg()
+    for prop in (RDF.type, SKOS.prefLabel, SKOS.notation, sg.registerEntry):
+        for value in graph.objects(area, prop):
+            out.add((area, prop, value))
+    return area
+
+
 def prefixes() -> dict[str, str]:
     """All prefixes the exports bind, under the configured base."""
     return {name: config.rebase(ns) for name, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()}
@@ -345,6 +408,7 @@ class Observation:
     status: URIRef
     status_code: str  # measured | not_measured | not_yet_published
     printed: str
+    edition: str = ""  # nb label of the report edition that printed it (the latest that did)
 
 
 @dataclass
@@ -376,6 +440,31 @@ class Indicator:
 
 
 
+@dataclass
+class Edition:
+    iri: URIRef
+    label_nb: str
+    label_en: str
+    report_year: str
+    reporting_years: list[str]
+
+
+def editions(graph: Graph) -> list[Edition]:
+    """The report editions, oldest first (by sg:reportYear)."""
+    sg = Ns.sg()
+    found = [Edition(iri, label(graph, iri, "nb"), label(graph, iri, "en"), str(one(graph, iri, sg.reportYear) or ""),
+                     sorted(str(y) for y in graph.objects(iri, sg.reportingYear)))
+             for iri in set(graph.subjects(RDF.type, sg.ReportEdition))]
+    return sorted(found, key=lambda e: (e.report_year, str(e.iri)))
+
+
+def year_span(graph: Graph) -> str:
+    """The years the observations cover, as "2021–2024" (from the data; empty when there are none)."""
+    years = sorted({int(str(y)[:4]) for obs in graph.subjects(RDF.type, Ns.sg().IndicatorObservation)
+                    for y in graph.objects(obs, Ns.sg().year)})
+    return f"{years[0]}–{years[-1]}" if years else ""
+
+
 def _number(iri) -> tuple:
     """Sort key for FN goals/targets: numeric parts as numbers (3.10 after 3.9)."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -403,7 +492,8 @@ def indicators(graph: Graph) -> list[Indicator]:
                 iri=obs, year=int(str(year)[:4]) if year is not None else 0,
                 value=one(graph, obs, sg.value), status=status,
                 status_code=status_codes.get(status, ""),
-                printed=str(one(graph, obs, sg.printedValue) or "")))
+                printed=str(one(graph, obs, sg.printedValue) or ""),
+                edition=label(graph, one(graph, obs, sg.publishedIn), "nb") if one(graph, obs, sg.publishedIn) else ""))
         observations.sort(key=lambda o: (o.year, str(o.iri)))
         records.append(Indicator(
             iri=iri, ident=ident,

@@ -15,21 +15,30 @@ the resultatkjede step and `#hasImpact` People/Planet/Prosperity (impacts below)
 
 How it differs from KS' own files, on purpose: correct `http://purl.org/dc/terms/` where KS binds
 `dct:` to `http://purl.org/dc/`; sectors under `…/developmentsector/` (what KS' indicators point
-to; KS' scheme file mints `…/developmetsector/`); frequency as EU IRIs, not "12"/"Yearly" text;
-`sdgo:hasGoal` carries goals only (targets go on `sdgo:isIndicatorOf`); labels tagged @nb (BCP 47
-Bokmål) rather than @no; `dcterms:source` an IRI, not a string; `dcterms:identifier` a literal,
-not an IRI; no `dcterms:type` free-text unit (the unit is `sdmx-attribute:unitMeasure`).
+to; KS' scheme file mints `…/developmetsector/`); frequency as EU IRIs; `sdgo:hasGoal` carries goals
+only (targets go on `sdgo:isIndicatorOf`); labels tagged @nb (BCP 47 Bokmål); `dcterms:source` an
+IRI; `dcterms:identifier` a literal; the unit as `sdmx-attribute:unitMeasure`.
+
+Both ways: beside those correct terms the export also writes what KS' consumers read in KS' files
+(KS_COMPAT below), so a query written against KS' files gets the same fields from ours: the title
+on `http://purl.org/dc/title` (@no and @en, as KS tags them) and `http://purl.org/dc/identifier`
+(the concept's IRI); the unit as `dcterms:type` text; the frequency also as KS' text (months:
+"12", "24", "36", "48"; "Other"); `dcterms:source` also as a URL string; on the scheme
+`http://purl.org/dc/{title,identifier,publisher,modified}` (the publisher as its IRI in Digdir's
+organisation catalogue) and `adms:status`. The profile allows the `http://purl.org/dc/` terms only
+beside their correct twin.
 """
 
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD, Namespace
 
-from .. import config, layout
+from .. import config
 from ..errors import CheckFailed
 from . import ExportResult
 from .common import (
+    ADMS,
     DQV,
     KS_GEOGRAPHY,
     KS_QUALITY,
@@ -43,6 +52,7 @@ from .common import (
     Ns,
     check_profile,
     data_date,
+    describe_publisher,
     indicators,
     label,
     load,
@@ -52,6 +62,13 @@ from .common import (
 )
 
 PROFILE_SHAPES = "profiles/ks-taxonomy.ttl"  # under shapes/
+# The namespace KS' files bind dct: to (not a real Dublin Core namespace): written beside the
+# correct dcterms: term for consumers that read KS' files as written.
+KS_DC = Namespace("http://purl.org/dc/")
+# KS' frequency text, in months as most of KS' indicators write it ("12" on 960 of 2 092).
+KS_FREQUENCY_TEXT = {"ANNUAL": "12", "BIENNIAL": "24", "TRIENNIAL": "36", "QUADRENNIAL": "48"}
+# adms:status of the scheme, from the EU dataset-status table KS uses (KS: DEVELOP).
+SCHEME_STATUS = URIRef("http://publications.europa.eu/resource/authority/dataset-status/COMPLETED")
 KS = config.KS
 SDGO = config.SDGO
 
@@ -178,6 +195,14 @@ def ks_graph(graph: Graph) -> Graph:
     out.add((scheme, DCTERMS.publisher, asker))
     out.add((scheme, DCTERMS.modified, Literal(data_date(graph).isoformat(), datatype=XSD.date)))
     out.add((scheme, XKOS.numberOfLevels, Literal(1)))
+    # What KS' consumers read on a scheme (KS_DC, adms:status), beside the correct terms.
+    out.add((scheme, KS_DC.title, Literal("Asker kommunes indikatorer for bærekraftsmålene", lang="no")))
+    out.add((scheme, KS_DC.title, Literal("Asker kommune's indicators for the Sustainable Development Goals", lang="en")))
+    out.add((scheme, DCTERMS.identifier, Literal(str(scheme))))
+    out.add((scheme, KS_DC.identifier, scheme))
+    out.add((scheme, KS_DC.publisher, describe_publisher(out, graph)))
+    out.add((scheme, KS_DC.modified, Literal(data_date(graph).isoformat(), datatype=XSD.date)))
+    out.add((scheme, ADMS.status, SCHEME_STATUS))
     out.add((asker, RDF.type, VCARD.Organization))
     out.add((asker, RDF.type, FOAF.Agent))
     out.add((asker, VCARD["hasOrganizationName"], Literal(label(graph, asker, "nb") or "Asker kommune", lang="nb")))
@@ -228,6 +253,7 @@ def ks_graph(graph: Graph) -> Graph:
             out.add((concept, SKOS.closeMatch, match))
         if record.unit is not None:
             out.add((concept, SDMX_ATTRIBUTE.unitMeasure, record.unit))
+        add_ks_compat(out, graph, record, source)
     for source in sources:  # our own data-source IRIs do not resolve yet: carry their labels
         for lang in ("nb", "en"):
             for value in graph.objects(source, SKOS.prefLabel):
@@ -237,6 +263,26 @@ def ks_graph(graph: Graph) -> Graph:
         for value in graph.objects(unit, SKOS.prefLabel):
             out.add((unit, SKOS.prefLabel, value))
     return out
+
+
+def ks_frequency_text(frequency) -> str:
+    code = str(frequency).rsplit("/", 1)[-1]
+    return KS_FREQUENCY_TEXT.get(code, "Other")
+
+
+def add_ks_compat(out: Graph, graph: Graph, record: Indicator, source) -> None:
+    """The fields KS' consumers read on an indicator, as KS' files write them."""
+    concept = record.iri
+    out.add((concept, KS_DC.title, Literal(record.label_nb, lang="no")))  # KS tags Norwegian @no
+    if record.label_en and record.label_en != record.label_nb:
+        out.add((concept, KS_DC.title, Literal(record.label_en, lang="en")))
+    out.add((concept, KS_DC.identifier, concept))
+    if record.unit is not None:
+        out.add((concept, DCTERMS.type, Literal(label(graph, record.unit, "nb"))))
+    if record.frequency is not None:
+        out.add((concept, DCTERMS.accrualPeriodicity, Literal(ks_frequency_text(record.frequency))))
+    if source is not None:
+        out.add((concept, DCTERMS.source, Literal(str(source))))
 
 
 def validate(data: Graph) -> tuple[bool, list[str], list[str]]:

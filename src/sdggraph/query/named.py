@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,15 +202,25 @@ def _stamp(path: Path) -> tuple[int, int]:
     return status.st_mtime_ns, status.st_size
 
 
-def discover(queries_dir: Path | None = None) -> dict[str, NamedQuery]:
-    """Every named question, by name; parsed once per state of the directory (edits are picked up)."""
+_LOOKED: dict = {}  # queries_dir argument -> (monotonic time, directory, signature)
+
+
+def discover(queries_dir: Path | None = None, max_age: float = 0.0) -> dict[str, NamedQuery]:
+    """Every named question, by name; parsed once per state of the directory (edits are picked up).
+
+    Looking at the directory (a glob and a stat per file) costs more than a small query, so the
+    service passes max_age: it looks again at most that often (edits show within max_age seconds)."""
+    looked = _LOOKED.get(queries_dir)
+    if max_age and looked is not None and time.monotonic() - looked[0] < max_age:
+        return _discover(looked[1], looked[2])
     directory = Path(queries_dir or layout.queries_dir())
     signature = tuple((p.name, *_stamp(p)) for p in sorted(directory.glob("*.rq")))
+    _LOOKED[queries_dir] = (time.monotonic(), str(directory), signature)
     return _discover(str(directory), signature)
 
 
-def get(name: str, queries_dir: Path | None = None) -> NamedQuery:
-    queries = discover(queries_dir)
+def get(name: str, queries_dir: Path | None = None, max_age: float = 0.0) -> NamedQuery:
+    queries = discover(queries_dir, max_age)
     if name not in queries:
         raise UnknownQueryError(f"no named question '{name}' (see `sdggraph query --list`)")
     return queries[name]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from html import escape
@@ -132,10 +133,32 @@ def derive(store: pyoxigraph.Store, inferred_graph: str) -> nx.MultiDiGraph:
 
 @functools.lru_cache(maxsize=4)
 def _graph(build_dir: str, stamp: int) -> nx.MultiDiGraph:
-    from ..layout import graph_iri
+    """Derived once per build and kept on disk beside it (layout.derived_root), so a restarted
+    service loads it instead of walking the store again."""
+    import hashlib
+    import os
+    import pickle
+
+    from ..layout import MANIFEST_FILE, derived_name, derived_root, graph_iri
     from ..store.local import open_store
 
-    return derive(open_store(Path(build_dir)), graph_iri("inferred"))
+    manifest = Path(build_dir) / MANIFEST_FILE
+    key = hashlib.sha256(manifest.read_bytes()).hexdigest()[:16] if manifest.exists() else "none"
+    cached = derived_root(Path(build_dir)) / derived_name("traverse", build=key)
+    try:
+        with open(cached, "rb") as file:
+            return pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    graph = derive(open_store(Path(build_dir)), graph_iri("inferred"))
+    try:
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as file:
+            pickle.dump(graph, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    except OSError:  # a read-only place: derived again next time
+        pass
+    return graph
 
 
 def graph(build_dir: Path | None = None) -> nx.MultiDiGraph:
@@ -145,7 +168,11 @@ def graph(build_dir: Path | None = None) -> nx.MultiDiGraph:
     build_dir = require_build(build_dir).resolve()
     manifest = build_dir / MANIFEST_FILE
     stamp = manifest.stat().st_mtime_ns if manifest.exists() else 0
-    return _graph(str(build_dir), stamp)
+    with _GRAPH_LOCK:  # concurrent first requests derive it once, not once each
+        return _graph(str(build_dir), stamp)
+
+
+_GRAPH_LOCK = threading.Lock()
 
 
 class NodeNotFound(SdggraphError):

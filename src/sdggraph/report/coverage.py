@@ -42,7 +42,7 @@ from ..store import local as store
 PRIORITISED_FN_GOALS = ("3", "4", "9", "11", "13", "17")  # the booklet «FNs bærekraftsmål», «Hvorfor?»
 
 SECTIONS = ("structure", "fn_goals", "fn_matrix", "fn_targets", "subgoals_without_indicators", "indicators_without_latest",
-            "threshold_misses", "distribution", "challenge_by_area", "thematic_plans", "service_areas")
+            "threshold_misses", "distribution", "challenge_by_area", "thematic_plans", "service_areas", "comparison")
 
 STATUS_CODES = {"Measured": "measured", "NotMeasured": "not_measured", "NotYetPublished": "not_yet_published"}
 COMPARATORS = {"GreaterThan": ">", "GreaterOrEqual": ">=", "LessThan": "<", "LessOrEqual": "<="}
@@ -251,9 +251,10 @@ def observations() -> dict[str, dict]:
     """Per indicator: label, delmål, unit, direction, threshold and {year: (status, value, printed)}."""
     indicators: dict[str, dict] = {}
     for r in rows(f"""
-        SELECT ?i ?label ?sub ?unitLabel ?direction ?comparator ?thresholdValue ?thresholdText WHERE {{
+        SELECT ?i ?label ?sub ?unitLabel ?direction ?comparator ?thresholdValue ?thresholdText ?retired WHERE {{
             ?i a sg:Indicator .
             {label('?i', 'label')}
+            OPTIONAL {{ ?i sg:retiredIn/sg:reportYear ?retired . }}
             OPTIONAL {{ ?i sg:measures ?sub . }}
             OPTIONAL {{ ?i sg:unit ?unit . {label('?unit', 'unitLabel')} }}
             OPTIONAL {{ ?i sg:desiredDirection ?direction . }}
@@ -263,7 +264,7 @@ def observations() -> dict[str, dict]:
         indicators[short(r["i"])] = {
             "label": r["label"], "subgoal": short(r["sub"]), "unit": r["unitLabel"], "direction": short(r["direction"]),
             "comparator": COMPARATORS.get(short(r["comparator"])), "threshold_value": number(r["thresholdValue"]),
-            "threshold_text": r["thresholdText"], "years": {}}
+            "threshold_text": r["thresholdText"], "retired": r["retired"], "years": {}}
     for r in rows("""
         SELECT ?i ?year ?status ?value ?printed WHERE {
             ?o a sg:IndicatorObservation ; sg:ofIndicator ?i ; sg:year ?year ; sg:observationStatus ?status .
@@ -276,15 +277,30 @@ def observations() -> dict[str, dict]:
     return dict(sorted(indicators.items(), key=lambda item: asker_sort_key(item[0])))
 
 
-def all_years(indicators: dict) -> list[str]:
-    return sorted({year for i in indicators.values() for year in i["years"]})
+def editions() -> list[dict]:
+    """The report editions, oldest first, with their reporting years (the years come from the data)."""
+    found: dict[str, dict] = {}
+    for r in rows(f"""
+        SELECT ?e ?label ?reportYear ?year WHERE {{
+            ?e a sg:ReportEdition ; sg:reportYear ?reportYear ; sg:reportingYear ?year .
+            {label('?e', 'label')}
+        }}"""):
+        edition = found.setdefault(short(r["e"]), {"id": short(r["e"]), "label": r["label"], "report_year": r["reportYear"],
+                                                   "reporting_years": []})
+        edition["reporting_years"] = sorted(set(edition["reporting_years"]) | {r["year"]})
+    return sorted(found.values(), key=lambda e: e["report_year"])
+
+
+def all_years(indicators: dict, report_editions: list[dict] = ()) -> list[str]:
+    return sorted({year for i in indicators.values() for year in i["years"]}
+                  | {year for e in report_editions for year in e["reporting_years"]})
 
 
 def indicators_without_latest(indicators: dict, latest: str, subgoal_area: dict) -> list[dict]:
     records = []
     for ident, i in indicators.items():
         status, _, printed = i["years"].get(latest, ("missing", None, None))
-        if status == "measured":
+        if status == "measured" or (i.get("retired") and i["retired"] <= latest):  # a retired indicator has no latest year
             continue
         measured = [year for year, (s, _, _) in sorted(i["years"].items()) if s == "measured"]
         area = subgoal_area.get(i["subgoal"], {})
@@ -355,10 +371,10 @@ def distribution(build_dir: Path | None = None) -> list[dict]:
     shares = rows(f"""
         SELECT ?dimension ?category ?count ?percent ?categoryLabel WHERE {{
             ?share a sg:PublishedShare ; sg:dimension ?dimension ; sg:category ?category .
+            {label('?category', 'categoryLabel')}
             OPTIONAL {{ ?share sg:statedCount ?count . }}
             OPTIONAL {{ ?share sg:statedPercent ?percent . }}
-            {label('?category', 'categoryLabel')}
-        }}""")
+        }}""")  # the label first: Virtuoso 7.2 drops ?percent when a filtered OPTIONAL after it fails
     records = [{
         "dimension": "total", "dimension_label": DIMENSION_LABELS["total"], "category": "all",
         "category_label": "alle indikatorer", "graph_count": total, "graph_percent": 100.0,
@@ -496,6 +512,41 @@ def service_areas(plans: list[dict], areas: dict) -> list[dict]:
     return records
 
 
+def comparison() -> list[dict]:
+    """«Asker og sammenlignbare kommuner»: every cell of the report's comparison tables (issue 13), one record per
+    measure, area and year, in table order (measure, then Asker first and the other areas by code, then year)."""
+    found = rows(f"""
+        SELECT ?table ?tableOrder ?tableLabel ?measure ?id ?order ?measureLabel ?serviceAreaLabel ?unitLabel
+               ?area ?code ?areaLabel ?areaKind ?year ?value ?printed ?status
+        WHERE {{
+            ?obs sg:ofMeasure ?measure ; sg:refArea ?area ; sg:year ?year ; sg:observationStatus ?status .
+            ?measure skos:notation ?id ; sg:order ?order ; sg:inTable ?table .
+            ?table sg:order ?tableOrder .
+            ?area skos:notation ?code ; a ?areaKind .
+            FILTER (?areaKind IN (sg:MunicipalityArea, sg:CountyArea, sg:CountryArea, sg:KostraGroup))
+            OPTIONAL {{ ?obs sg:value ?value }}
+            OPTIONAL {{ ?obs sg:printedValue ?printed }}
+            OPTIONAL {{ ?measure sg:reportedBy ?serviceArea . {label('?serviceArea', 'serviceAreaLabel')} }}
+            OPTIONAL {{ ?measure sg:unit ?unit . {label('?unit', 'unitLabel')} }}
+            {label('?table', 'tableLabel')}
+            {label('?measure', 'measureLabel')}
+            {label('?area', 'areaLabel')}
+        }}""")
+    kind_rank = {"MunicipalityArea": 0, "CountyArea": 1, "CountryArea": 2, "KostraGroup": 3}
+    records = [{
+        "table_id": short(r["table"]), "table_label": r["tableLabel"], "service_area_label": r["serviceAreaLabel"],
+        "measure_id": r["id"], "measure_label": r["measureLabel"], "unit_label": r["unitLabel"],
+        "area_code": r["code"], "area_label": r["areaLabel"], "area_kind": short(r["areaKind"]),
+        "year": r["year"], "value": number(r["value"]), "printed": r["printed"],
+        "status": short(r["status"]), "_sort": (int(r["tableOrder"]), int(r["order"]), r["id"],
+                                                r["code"] != config.KOMMUNENUMMER, kind_rank[short(r["areaKind"])],
+                                                r["code"], r["year"])} for r in found]
+    records.sort(key=lambda record: record["_sort"])
+    for record in records:
+        del record["_sort"]
+    return records
+
+
 # ---- The whole report ----------------------------------------------------------------------
 
 def coverage_report(progress: Callable[[str], None] | None = None, build_dir: Path | None = None) -> dict:
@@ -515,7 +566,8 @@ def _coverage_report(say: Callable[[str], None]) -> dict:
     sections["subgoals_without_indicators"] = subgoals_without_indicators(areas)
     say("observasjoner og terskler")
     indicators = observations()
-    years = all_years(indicators)
+    report_editions = editions()
+    years = all_years(indicators, report_editions)
     latest = years[-1] if years else None
     sections["indicators_without_latest"] = indicators_without_latest(indicators, latest, subgoal_area) if latest else []
     sections["threshold_misses"] = threshold_misses(indicators, years, subgoal_area)
@@ -525,10 +577,14 @@ def _coverage_report(say: Callable[[str], None]) -> dict:
     say("temaplaner og tjenesteområder")
     sections["thematic_plans"] = thematic_plans(areas)
     sections["service_areas"] = service_areas(sections["thematic_plans"], areas)
+    say("Asker og sammenlignbare kommuner")
+    sections["comparison"] = comparison()
     meta = {
         "title": "Dekningsrapport: hull i Asker kommunes styringssystem",
         "title_en": "Coverage-gap report: holes in Asker kommune's steering system",
         "latest_year": latest, "years": years, "indicator_count": len(indicators),
+        "editions": [e["label"] for e in report_editions],
+        "latest_edition": report_editions[-1]["label"] if report_editions else None,
         "subgoal_count": len(subgoal_area), "maingoal_count": len(areas),
         "prioritised_fn_goals": list(PRIORITISED_FN_GOALS),
     }

@@ -24,6 +24,8 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from .. import config
+
 FORMATS = ("html", "md", "csv", "json")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
                "csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -173,7 +175,35 @@ def render_md(report: dict) -> str:
     out.append(md_table(["tjenesteområde", "temaplaner", "delmål", "indikatorer"],
                         [[a["service_area_label"], a["plan_count"], a["subgoals"] or "ingen", a["indicator_count"]]
                          for a in s["service_areas"]]))
+    out.append("## Asker og sammenlignbare kommuner\n")
+    out.append("Årsrapportens sammenligningstabeller: befolkning, bolig og sysselsetting, og KOSTRA-tallene i "
+               "tjenesteområdenes kapitler. «–» er en tom celle, «-» rapportens eget tegn for «ikke tilgjengelig».\n")
+    for table_label, measures in comparison_tables(s.get("comparison", [])):
+        columns = list(dict.fromkeys((r["area_label"], r["year"]) for records in measures.values() for r in records))
+        out.append(f"### {table_label}\n")
+        out.append(md_table(["størrelse"] + [f"{area} {year}" for area, year in columns],
+                            [[f"{ident} {records[0]['measure_label']}"]
+                             + [cell_text(next((r for r in records if (r["area_label"], r["year"]) == c), None)) for c in columns]
+                             for ident, records in measures.items()]))
     return "\n".join(out)
+
+
+def comparison_tables(records: list[dict]) -> list[tuple[str, dict[str, list[dict]]]]:
+    """The comparison cells grouped by table, then by measure, in report order."""
+    tables: dict[str, dict[str, list[dict]]] = {}
+    for record in records:
+        tables.setdefault(record["table_label"], {}).setdefault(record["measure_id"], []).append(record)
+    return list(tables.items())
+
+
+def cell_text(record: dict | None) -> str:
+    if record is None:
+        return ""
+    if record["status"] == "NotAvailable":
+        return "-"
+    if record["value"] is None:
+        return "–"
+    return record["printed"] or number_text(record["value"])
 
 
 # ---- HTML -----------------------------------------------------------------------------------
@@ -291,13 +321,76 @@ def year_dots(measured: list[str], years: list[str]) -> str:
         for y in years) + "</span>"
 
 
+def area_bars(records: list[dict], width: int = 230) -> str:
+    """A small multiple: one horizontal bar per cell with a figure (Asker dark, the others light), the empty
+    cells named below; bars start at 0 unless a value is negative."""
+    with_value = [r for r in records if r["value"] is not None]
+    if not with_value:
+        return '<span class="muted">ingen tall</span>'
+    low = min(0, min(r["value"] for r in with_value))
+    high = max(0, max(r["value"] for r in with_value))
+    span = (high - low) or 1
+    label_w, bar_w, row_h = 118, width - 118 - 52, 14
+    def x(v):
+        return label_w + (v - low) * bar_w / span
+    parts = [f'<svg width="{width}" height="{row_h * len(with_value) + 4}" role="img" aria-label="'
+             + e("; ".join(f"{r['area_label']} {r['year']}: {number_text(r['value'])}" for r in with_value)) + '">']
+    for i, r in enumerate(with_value):
+        y = 2 + i * row_h
+        asker = r["area_code"] == config.KOMMUNENUMMER
+        left, right = sorted((x(0), x(r["value"])))
+        parts.append(f'<text x="{label_w - 4}" y="{y + 10}" font-size="10" text-anchor="end">'
+                     f'{e(r["area_label"][:16])} {e(r["year"][2:] if len(records) > 1 else "")}</text>')
+        parts.append(f'<rect x="{left:.1f}" y="{y + 2}" width="{max(right - left, 0.5):.1f}" height="9" '
+                     f'fill="{"#0f3d5e" if asker else "#9bb8cc"}"><title>{e(r["area_label"])} {e(r["year"])}: '
+                     f'{e(r["printed"] or number_text(r["value"]))}</title></rect>')
+        parts.append(f'<text x="{right + 3:.1f}" y="{y + 10}" font-size="10">{e(number_text(r["value"]))}</text>')
+    parts.append("</svg>")
+    empty = [r for r in records if r["value"] is None]
+    if empty:
+        parts.append('<div class="muted" style="font-size:11px">uten tall: '
+                     + e(", ".join(f"{r['area_label']} {r['year']} ({cell_text(r)})" for r in empty)) + "</div>")
+    return "".join(parts)
+
+
+def comparison_section(records: list[dict]) -> str:
+    """«Asker og sammenlignbare kommuner»: per table a grid of small multiples (one per measure) and the table."""
+    if not records:
+        return ""
+    parts = []
+    for table_label, measures in comparison_tables(records):
+        columns = list(dict.fromkeys((r["area_label"], r["year"]) for rs in measures.values() for r in rs))
+        service = next((rs[0]["service_area_label"] for rs in measures.values() if rs[0]["service_area_label"]), None)
+        service_text = f' <span class="en">{e(service)}</span>' if service else ""
+        parts.append(f"<h3>{e(table_label)}{service_text}</h3>")
+        cards = []
+        for ident, rs in measures.items():
+            unit = f' ({e(rs[0]["unit_label"])})' if rs[0]["unit_label"] else ""
+            cards.append('<div class="card" style="min-width:250px;max-width:250px">'
+                         '<div class="what" style="height:38px;overflow:hidden;margin-bottom:4px">'
+                         f'<b>{e(ident)}</b> {e(rs[0]["measure_label"])}{unit}</div>{area_bars(rs)}</div>')
+        parts.append('<div class="cards">' + "".join(cards) + "</div>")
+        rows = [[f'<b>{e(ident)}</b> {e(rs[0]["measure_label"])}']
+                + [e(cell_text(next((r for r in rs if (r["area_label"], r["year"]) == c), None))) for c in columns]
+                for ident, rs in measures.items()]
+        parts.append(html_table(["Størrelse"] + [f"{e(a)} {e(y)}" for a, y in columns], rows,
+                                set(range(1, len(columns) + 1))))
+    return section("sammenligning", "Asker og sammenlignbare kommuner", "Asker and comparable municipalities",
+                   "Årsrapportens sammenligningstabeller: befolkning, boligproduksjon og sysselsetting ved siden av Bærum, "
+                   "Drammen, Lier, Oslo, fylkene og Norge, og KOSTRA-tallene i hvert tjenesteområdes kapittel (Asker 2023 "
+                   "og 2024 ved siden av Bærum, Drammen, Lillestrøm og KOSTRA-gruppe 12 for 2024; 2024 er foreløpige tall). "
+                   "Ett lite diagram per størrelse, Asker mørk. «–» er en tom celle, «-» rapportens eget «ikke tilgjengelig».",
+                   "".join(parts))
+
+
 def render_html(report: dict) -> str:
     meta, s = report["meta"], report["sections"]
     latest, years = meta["latest_year"], meta["years"]
     body = []
     nav = [("fn", "FN-mål"), ("fn-delmal", "FN-delmål"), ("delmal", "Delmål uten indikator"),
            ("tall", f"Uten tall for {latest}"), ("terskel", "Under terskel"), ("fordeling", "Fordeling"),
-           ("temaplaner", "Temaplaner"), ("tjenesteomrader", "Tjenesteområder")]
+           ("temaplaner", "Temaplaner"), ("tjenesteomrader", "Tjenesteområder"),
+           ("sammenligning", "Asker og sammenlignbare kommuner")]
     body.append("<nav>" + "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in nav) + "</nav>")
     body.append('<p class="explain">Rapporten viser hvor styringssystemet i kommuneplanen har hull: mål uten '
                 'indikatorer, indikatorer uten tall, FN-mål Asker viser til uten å måle dem, og temaplaner som ikke '
@@ -413,11 +506,15 @@ def render_html(report: dict) -> str:
                         html_table(["Tjenesteområde", "Temaplaner", "Delmål (gjennom temaplanene)", "Indikatorer"],
                                    area_rows, {1, 3}, area_classes)))
 
+    body.append(comparison_section(s.get("comparison", [])))
+
     footer = ("Laget av sdggraph fra den bygde grafen (<code>sdggraph report coverage</code>). De samme tallene finnes "
               "maskinlesbart med <code>--format csv</code> og <code>--format json</code>. Koblinger merket «kuratert» er "
               "sdggraphs vurdering, ikke kildens.")
     template = Template(resources.files("sdggraph").joinpath("templates/coverage.html").read_text(encoding="utf-8"))
     return template.substitute(title=escape(meta["title"]), subtitle=escape(meta["title_en"]),
-                               generated=escape(f"Siste rapportår: {latest} · {meta['indicator_count']} indikatorer · "
+                               generated=escape(f"Siste rapportår: {latest}"
+                                                + (f" ({meta['latest_edition']})" if meta.get("latest_edition") else "")
+                                                + f" · {meta['indicator_count']} indikatorer · "
                                                 f"{meta['subgoal_count']} delmål · {meta['maingoal_count']} hovedmål"),
                                body="\n".join(body), footer=footer)

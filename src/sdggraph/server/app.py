@@ -20,6 +20,7 @@ from . import (
     sparql_routes,
     traverse_routes,
 )
+from .caching import HttpCaching
 from .middleware import BodyLimit, RequestLog
 from .service import SparqlService
 from .settings import Settings
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sparql = service
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpCaching, service=service, max_bytes=settings.cache_mb << 20)  # ETag, 304, HEAD, gzip
     app.add_middleware(RequestLog)  # added last: outermost, so it times and logs the 413s too
     for routes in (sparql_routes, query_routes, traverse_routes, pages, report_routes, export_routes):
         app.include_router(routes.router)

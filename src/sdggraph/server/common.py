@@ -3,6 +3,7 @@ and the HTML frame of a page. Routers import this, never each other."""
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -15,12 +16,39 @@ from . import negotiation
 
 
 def build_dir_of_app(app) -> Path:
-    """The build the app serves (create_app's settings)."""
-    return Path(app.state.settings.build_dir)
+    """The build every view of the app reads: the build directory, or with updates enabled a
+    snapshot of the store as of the last update (SparqlService.current_build)."""
+    service = getattr(app.state, "sparql", None)
+    return service.current_build() if service is not None else Path(app.state.settings.build_dir)
 
 
 def build_dir_of(request: Request) -> Path:
     return build_dir_of_app(request.app)
+
+
+_BARE_DERIVED = None
+
+
+def derived_of(request: Request):
+    """(Derived, folder) for files made once per version of the graph (see server/derived.py)."""
+    service = getattr(request.app.state, "sparql", None)
+    if service is not None:
+        return service.derived, service.derived_dir()
+    # An app without the SPARQL service (a router mounted alone): keyed by the build's manifest.
+    from ..layout import MANIFEST_FILE, derived_root, require_build
+    from .derived import Derived
+
+    global _BARE_DERIVED
+    if _BARE_DERIVED is None:
+        _BARE_DERIVED = Derived()
+    build = require_build(Path(request.app.state.settings.build_dir))
+    key = hashlib.sha256((build / MANIFEST_FILE).read_bytes()).hexdigest()[:16]
+    return _BARE_DERIVED, derived_root(build) / f"{key}-0"
+
+
+def short_hash(text: str) -> str:
+    """A file-name-safe stand-in for a URL or other text in a derived file's name."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def pick_format(request: Request, offers: list[tuple[str, str]]) -> str | None:

@@ -96,6 +96,11 @@ def _run(store, job: Job, prefixes: dict) -> Outcome:
     if job.kind == "update":
         store.update(job.text, base_iri=job.base_iri)
         return Outcome("ok", result_kind="update")
+    if job.kind == "snapshot":  # job.text: a new directory for the store and its N-Quads, as of now
+        target = Path(job.text)
+        store.backup(str(target / "oxigraph"))  # hard links where it can: cheap
+        store.dump(str(target / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+        return Outcome("ok", result_kind="snapshot")
     options = {}
     if job.default_graph is not None:
         options["default_graph"] = [pyoxigraph.NamedNode(iri) for iri in job.default_graph]

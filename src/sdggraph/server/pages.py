@@ -4,8 +4,8 @@ Every IRI under config.base_iri() is served at its path part (…/kommune/3203/i
 /kommune/3203/indicator/HEL-01, the ontology at /ontology), and any other IRI the graph holds (FN
 goals, W3C terms) at /resource?iri=…, so links work on localhost. A resource answers as HTML for
 browsers — label, types, links out and in with labels, what OWL-RL inferred kept apart from what
-was stated, provenance (source section and page), and for an indicator its 2021–2024 series as
-a small chart — and as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by Accept or `format=`: the
+was stated, provenance (source section and page), and for an indicator its series (the years of
+the report editions it is in, each figure with the edition that printed it) as a small chart — and as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by Accept or `format=`: the
 triples with the resource as subject or object (like DESCRIBE, plus incoming links).
 """
 
@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from .. import config
 from ..errors import BuildMissingError
 from ..query import traverse
-from . import negotiation, serialize
+from . import comparison_pages, negotiation, serialize
 from .common import build_dir_of, local_href, page, pick_format
 
 router = APIRouter()
@@ -38,7 +38,6 @@ OFFERS = [("text/html", "html"), ("text/turtle", "turtle"), ("application/ld+jso
 RDF_MEDIA = {name: negotiation.MEDIA_TYPES[name] for name in ("turtle", "jsonld", "ntriples", "rdfxml")}
 MAX_INCOMING = 200  # incoming links shown on a page (a status or unit has hundreds)
 WEB_FILES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
-YEARS = ("2021", "2022", "2023", "2024")
 
 
 def sg(local: str) -> str:
@@ -178,31 +177,80 @@ class Point:
     value: Decimal | None
     status: str
     printed: str
+    edition: str = ""  # the label of the edition that printed it
+    earlier: list[str] = field(default_factory=list)  # what earlier editions printed, where it was revised
+
+
+def _nb_label(store: pyoxigraph.Store, node) -> str:
+    labels = [q.object for q in store.quads_for_pattern(node, pyoxigraph.NamedNode(traverse.SKOS + "prefLabel"), None, None)
+              if isinstance(q.object, pyoxigraph.Literal) and q.object.language == "nb"]
+    return labels[0].value if labels else traverse.local_name(node.value)
+
+
+def _fields(store: pyoxigraph.Store, node) -> dict:
+    return {q.predicate.value: q.object for q in store.quads_for_pattern(node, None, None, None)}
+
+
+def indicator_years(store: pyoxigraph.Store, indicator: str) -> list[str]:
+    """The reporting years of the report editions the indicator is in (from its sg:introducedIn to
+    before its sg:retiredIn), with any other year it has an observation for; no year is fixed here."""
+    node = pyoxigraph.NamedNode(indicator)
+    bounds = {}
+    for name in ("introducedIn", "retiredIn"):
+        for quad in store.quads_for_pattern(node, pyoxigraph.NamedNode(sg(name)), None, None):
+            year = _fields(store, quad.object).get(sg("reportYear"))
+            if year is not None:
+                bounds[name] = year.value
+    years = set()
+    for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(RDF_TYPE), pyoxigraph.NamedNode(sg("ReportEdition")), None):
+        edition = quad.subject
+        report_year = _fields(store, edition).get(sg("reportYear"))
+        if report_year is None or report_year.value < bounds.get("introducedIn", "") \
+                or ("retiredIn" in bounds and report_year.value >= bounds["retiredIn"]):
+            continue
+        years |= {q.object.value for q in store.quads_for_pattern(edition, pyoxigraph.NamedNode(sg("reportingYear")), None, None)}
+    for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(sg("ofIndicator")), node, None):
+        year = _fields(store, quad.subject).get(sg("year"))
+        if year is not None:
+            years.add(year.value)
+    return sorted(years)
+
+
+def _point(store: pyoxigraph.Store, figure, year: str) -> Point:
+    fields = _fields(store, figure)
+    value = fields.get(sg("value"))
+    try:
+        number = Decimal(value.value) if value is not None else None
+    except InvalidOperation:
+        number = None
+    status = fields.get(sg("observationStatus"))
+    printed = fields.get(sg("printedValue"))
+    edition = fields.get(sg("publishedIn"))
+    return Point(year, number, _nb_label(store, status) if status is not None else "", printed.value if printed else "",
+                 _nb_label(store, edition) if edition is not None else "")
 
 
 def indicator_series(store: pyoxigraph.Store, indicator: str) -> list[Point]:
-    """The indicator's observations 2021–2024 (one per year; a missing year shows as «mangler»)."""
+    """The indicator's current observation per year (a missing year shows as «mangler»), each with the
+    edition that printed it and, where a later edition revised it, what the earlier ones printed."""
     by_year = {}
     for quad in store.quads_for_pattern(None, pyoxigraph.NamedNode(sg("ofIndicator")), pyoxigraph.NamedNode(indicator), None):
         observation = quad.subject
-        fields = {q.predicate.value: q.object for q in store.quads_for_pattern(observation, None, None, None)}
-        year = fields.get(sg("year"))
+        year = _fields(store, observation).get(sg("year"))
         if year is None:
             continue
-        value = fields.get(sg("value"))
-        try:
-            number = Decimal(value.value) if value is not None else None
-        except InvalidOperation:
-            number = None
-        status = fields.get(sg("observationStatus"))
-        status_label = ""
-        if status is not None:
-            labels = [q.object for q in store.quads_for_pattern(status, pyoxigraph.NamedNode(traverse.SKOS + "prefLabel"),
-                                                                 None, None) if q.object.language == "nb"]
-            status_label = labels[0].value if labels else traverse.local_name(status.value)
-        printed = fields.get(sg("printedValue"))
-        by_year[year.value] = Point(year.value, number, status_label, printed.value if printed else "")
-    return [by_year.get(year, Point(year, None, "mangler", "")) for year in YEARS]
+        point = _point(store, observation, year.value)
+        revised = [q.object for q in store.quads_for_pattern(observation, pyoxigraph.NamedNode(traverse.PROV + "wasRevisionOf"), None, None)]
+        while revised:  # follow the revisions back, newest first
+            older = _point(store, revised[0], year.value)
+            point.earlier.append(f"{older.edition}: {older.printed or older.status}")
+            revised = [q.object for q in store.quads_for_pattern(revised[0], pyoxigraph.NamedNode(traverse.PROV + "wasRevisionOf"), None, None)]
+        by_year[year.value] = point
+    return [by_year.get(year, Point(year, None, "mangler", "")) for year in indicator_years(store, indicator)]
+
+
+def series_title(points: list[Point]) -> str:
+    return f"Tidsserie {points[0].year}–{points[-1].year}" if points else "Tidsserie"
 
 
 def series_svg(points: list[Point], threshold: Decimal | None = None, threshold_text: str = "") -> str:
@@ -223,7 +271,7 @@ def series_svg(points: list[Point], threshold: Decimal | None = None, threshold_
         return top + float((high - value) / (high - low)) * (height - top - bottom)
 
     out = [f'<svg class="series" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="Tidsserie 2021–2024" font-size="12" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(series_title(points))}" font-size="12" '
            'font-family="system-ui, sans-serif">',
            f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#bbb"/>',
            f'<text x="{left - 6}" y="{y(high - pad) + 4:.0f}" text-anchor="end" fill="#666">{_short(high - pad)}</text>',
@@ -271,10 +319,11 @@ def indicator_html(store: pyoxigraph.Store, resource: Resource) -> str:
             threshold = Decimal(fields[sg("thresholdValue")].value)
             threshold_text = fields[sg("printedText")].value if sg("printedText") in fields else ""
     rows = "".join(f"<tr><td>{escape(p.year)}</td><td>{escape(p.printed or (str(p.value) if p.value is not None else ''))}"
-                   f"</td><td>{escape(p.status)}</td></tr>" for p in points)
-    return (f'<section class="series"><h2>Tidsserie 2021–2024</h2>{series_svg(points, threshold, threshold_text)}'
-            f'<table class="series"><thead><tr><th>År</th><th>Verdi</th><th>Status</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table></section>")
+                   f"</td><td>{escape(p.status)}</td><td>{escape(p.edition)}</td>"
+                   f"<td>{escape('; '.join(p.earlier))}</td></tr>" for p in points)
+    return (f'<section class="series"><h2>{escape(series_title(points))}</h2>{series_svg(points, threshold, threshold_text)}'
+            f'<table class="series"><thead><tr><th>År</th><th>Verdi</th><th>Status</th><th>Utgave</th>'
+            f"<th>Revidert fra</th></tr></thead><tbody>{rows}</tbody></table></section>")
 
 
 def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) -> str:
@@ -291,6 +340,12 @@ def resource_html(store: pyoxigraph.Store, resource: Resource, label: Labeller) 
         parts.append(f'<p class="definition">{escape(definitions[0].value)}</p>')
     if sg("Indicator") in types:
         parts.append(indicator_html(store, resource))
+    if sg("ServiceArea") in types:  # issue 13: the KOSTRA figures its chapter reports, with a comparison chart
+        parts.append(comparison_pages.kostra_html(store, iri))
+    if sg("ReferenceArea") in types:
+        parts.append(comparison_pages.area_html(store, iri))
+    if sg("ComparisonMeasure") in types:
+        parts.append(comparison_pages.measure_html(store, iri))
     stated = [(p, o) for p, o, inferred in resource.outgoing if not inferred]
     inferred = [(p, o) for p, o, is_inferred in resource.outgoing if is_inferred]
     parts.append(f"<h2>Egenskaper og lenker ut</h2>{property_table(stated, label, 'outgoing')}")
@@ -376,6 +431,12 @@ def serve_resource(request: Request, iri: str) -> Response:
 @router.get("/kommune/{rest:path}")
 def kommune_resource(rest: str, request: Request):
     return serve_resource(request, config.base_iri() + "kommune/" + rest)
+
+
+@router.get("/ref-area/{rest:path}")
+def ref_area_resource(rest: str, request: Request):
+    """The reference areas (issue 13) are national, not Asker's: they live under ref-area/."""
+    return serve_resource(request, config.base_iri() + "ref-area/" + rest)
 
 
 @router.get("/ontology")

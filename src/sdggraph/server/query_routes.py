@@ -36,6 +36,7 @@ class ServiceError(Exception):
 
 
 SERVICE_STATUS = {"timeout": 503, "busy": 503, "too-many-rows": 413}
+DIRECTORY_MAX_AGE = 2.0  # seconds: queries/ is looked at again at most this often (edits show then)
 
 
 def run_in_service(request: Request, query: named_queries.NamedQuery, params: dict[str, str]) -> bytes:
@@ -72,7 +73,7 @@ def run_query(name: str, request: Request):
             return error(400, f"parameter '{key}' given twice")
         params[key] = value
     try:
-        query = named_queries.get(name)
+        query = named_queries.get(name, max_age=DIRECTORY_MAX_AGE)
         if fmt is None:
             return not_acceptable(RUN_OFFERS)
         if fmt == "sparql":

@@ -2,20 +2,52 @@
 
 Other routers may run SPARQL through it to get the same timeout and row cap as /sparql:
 `request.app.state.sparql.run(Job(text, substitutions={...}, tabular_format="json"))`.
+
+Every view answers from `current_build()` and is keyed by `version()`: the build (its manifest's
+hash) and a generation counter bumped by every successful SPARQL Update. Read-only, the current
+build is the build directory itself. With updates enabled the writer worker owns the store (a
+read-only opener beside it is undefined behaviour), so views read a snapshot of the store as of
+the current generation (`derived/<version>/snapshot/`, a build directory of its own, made by the
+worker on first use); an update makes the next view take a new one, and a rebuild swaps in a
+new manifest, so all views switch together.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+import secrets
+import shutil
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
-from ..layout import MANIFEST_FILE, STORE_DIR, require_build
+from ..layout import DATASET_FILE, MANIFEST_FILE, SNAPSHOT_DIR, STORE_DIR, derived_root, require_build
+from .derived import Derived
 from .description import DatasetInfo, read_dataset_info
 from .executor import Job, Outcome, QueryExecutor
 from .protocol import Context
 from .settings import Settings
+
+log = logging.getLogger("sdggraph.server.service")
+
+
+@dataclass(frozen=True)
+class Version:
+    """What every view of the graph is keyed by: build, update generation, and when it was made."""
+
+    build: str  # hash of manifest.json
+    generation: int
+    epoch: str  # per server run when updates are enabled: the store may differ from the last run's
+    made: float  # Unix time: the build's manifest, or the last update
+
+    @property
+    def tag(self) -> str:
+        return f"{self.build}-{self.generation}" + (f"-{self.epoch}" if self.epoch else "")
 
 
 class SparqlService:
@@ -28,6 +60,89 @@ class SparqlService:
                                       prefixes=prefixes, memory_mb=settings.worker_memory_mb)
         self._info: tuple[int, DatasetInfo] | None = None
         self._lock = threading.Lock()
+        self.derived = Derived()
+        self._manifest: tuple[tuple, str, float] | None = None  # (stat identity, hash, mtime)
+        self._generation = 0
+        self._updated_at: float | None = None
+        self._epoch = secrets.token_hex(4) if settings.updates_enabled else ""
+        self._update_lock = threading.Lock()  # an update and the taking of a snapshot never overlap
+        self._snapshot_lock = threading.Lock()
+
+    # -- what the views are keyed by --
+
+    def version(self) -> Version:
+        """The current version; a stat of manifest.json per call (a rebuild is seen at once)."""
+        path = self.build_dir / MANIFEST_FILE
+        try:
+            status = os.stat(path)
+        except OSError:
+            return Version("missing", self._generation, self._epoch, 0.0)
+        identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+        cached = self._manifest
+        if cached is None or cached[0] != identity:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            cached = self._manifest = (identity, digest, status.st_mtime)
+        made = max(cached[2], self._updated_at or 0.0)
+        return Version(cached[1], self._generation, self._epoch, made)
+
+    def derived_dir(self, version: Version | None = None) -> Path:
+        """Where the derived files of a version go (created on demand)."""
+        version = version or self.version()
+        return derived_root(require_build(self.build_dir)) / version.tag
+
+    def current_build(self) -> Path:
+        """The build directory every view reads: the build, or (updates enabled) a snapshot of the
+        store as of the current generation."""
+        if not self.settings.updates_enabled:
+            return require_build(self.build_dir)
+        version = self.version()
+        target = self.derived_dir(version) / SNAPSHOT_DIR
+        if (target / MANIFEST_FILE).is_file():
+            return target
+        with self._snapshot_lock:
+            if not (target / MANIFEST_FILE).is_file():
+                self._take_snapshot(target, version)
+                self._prune_snapshots(keep=target.parent)
+        return target
+
+    def _take_snapshot(self, target: Path, version: Version) -> None:
+        staging = target.with_name(f".{SNAPSHOT_DIR}-{os.getpid()}-tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            with self._update_lock:
+                outcome = self.executor.run(Job(str(staging), "snapshot"), timeout=max(self.settings.timeout, 60.0))
+            if outcome.status != "ok":
+                raise RuntimeError(f"could not take a snapshot of the store: {outcome.message or outcome.status}")
+            manifest = json.loads((self.build_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+            counts = _count_graphs(staging / DATASET_FILE)
+            for entry in manifest.get("graphs", {}).values():
+                entry["triples"] = counts.get(entry["iri"], 0)
+            manifest["generation"] = version.generation
+            manifest["made"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(version.made))
+            (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                                 encoding="utf-8")
+            os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        log.info("snapshot of the store for views: %s", target)
+
+    def _prune_snapshots(self, keep: Path) -> None:
+        """Only the current generation and the one before stay on disk (requests may still read it)."""
+        root = keep.parent
+        older = sorted((p for p in root.iterdir() if p.is_dir() and p != keep and (p / SNAPSHOT_DIR).is_dir()),
+                       key=lambda p: p.stat().st_mtime)
+        for stale in older[:-1]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def run_update(self, answer):
+        """Run answer() (an update's protocol.answer) and bump the generation when it succeeded."""
+        with self._update_lock:
+            reply = answer()
+            if reply.status == 200:
+                self._updated_at = time.time()
+                self._generation += 1
+        return reply
 
     def dataset_info(self) -> DatasetInfo:
         """The graphs and counts of manifest.json, re-read when a new build replaced it."""
@@ -51,4 +166,16 @@ class SparqlService:
         self.executor.start()
 
     def close(self) -> None:
+        self.derived.close()
         self.executor.close()
+
+
+def _count_graphs(nquads: Path) -> dict[str, int]:
+    """Triples per named graph of an N-Quads dump (the default graph under "")."""
+    import pyoxigraph
+
+    counts: dict[str, int] = {}
+    for quad in pyoxigraph.parse(path=str(nquads), format=pyoxigraph.RdfFormat.N_QUADS):
+        key = quad.graph_name.value if isinstance(quad.graph_name, pyoxigraph.NamedNode) else ""
+        counts[key] = counts.get(key, 0) + 1
+    return counts

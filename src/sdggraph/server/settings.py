@@ -9,6 +9,7 @@
 | update_token     | SDGGRAPH_UPDATE_TOKEN       | unset   | secret that enables SPARQL Update (Authorization: Bearer …); unset = read-only |
 | workers          | SDGGRAPH_WORKERS            | 2       | query worker processes (parallel queries; forced to 1 when updates are enabled) |
 | worker_memory_mb | SDGGRAPH_WORKER_MEMORY_MB   | 2048    | address-space cap per worker process (0 = none), so one query cannot exhaust the host |
+| cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Settings:
     update_token: str | None = None
     workers: int = 2
     worker_memory_mb: int = 2048
+    cache_mb: int = 64
 
     def __post_init__(self):
         if self.timeout <= 0:
@@ -68,6 +70,7 @@ class Settings:
             "update_token": os.environ.get("SDGGRAPH_UPDATE_TOKEN") or None,
             "workers": _env("SDGGRAPH_WORKERS", int, cls.workers),
             "worker_memory_mb": _env("SDGGRAPH_WORKER_MEMORY_MB", int, cls.worker_memory_mb),
+            "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)

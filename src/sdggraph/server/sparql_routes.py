@@ -1,14 +1,20 @@
 """HTTP routes of the SPARQL 1.1 Protocol endpoint (/sparql) and the VoID description.
 
-Thin: the protocol lives in protocol.py, safety in guard.py, execution in executor.py.
+Thin: the protocol lives in protocol.py, safety in guard.py, execution in executor.py. The service
+description and VoID are made once per version of the graph and endpoint URL into the derived
+folder and served as files; a successful update bumps the version (SparqlService.run_update).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import BuildMissingError
+from ..layout import derived_name
 from . import description, negotiation, protocol
+from .common import derived_of, short_hash
 
 router = APIRouter()
 
@@ -24,16 +30,37 @@ def _response(request: Request, reply: protocol.Reply, vary: bool = True) -> Res
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
 
 
-def _rdf_reply(graph, request: Request, format_values: list[str]) -> protocol.Reply:
+MAX_URL_VARIANTS = 8  # derived descriptions per distinct endpoint URL (the client picks the Host)
+
+
+async def _description(request: Request, kind: str, make_graph, format_values: list[str], **name_parts) -> Response:
+    """A description in the negotiated format, from the derived folder (made on first request)."""
     try:
         chosen = negotiation.from_parameter(format_values)
     except negotiation.UnknownFormat as error:
-        return protocol.Reply(400, (str(error) + "\n").encode(), outcome="bad-request")
+        return _response(request, protocol.Reply(400, (str(error) + "\n").encode(), outcome="bad-request"))
     fmt = chosen[1] if chosen else negotiation.choose(RDF_OFFERS, request.headers.get("accept"))
     if fmt is None:
-        return protocol.Reply(406, b"this description can be given as turtle, ntriples, jsonld or rdfxml\n",
-                              outcome="not-acceptable")
-    return protocol.Reply(200, description.serialize(graph, fmt), negotiation.MEDIA_TYPES[fmt])
+        return _response(request, protocol.Reply(
+            406, b"this description can be given as turtle, ntriples, jsonld or rdfxml\n", outcome="not-acceptable"))
+    headers = {"Access-Control-Allow-Origin": "*"}
+    try:
+        derived, folder = derived_of(request)
+        path = folder / derived_name(kind, format=fmt, **name_parts)
+        if not path.is_file() and derived.count(folder, f"{kind}-*.{fmt}") >= MAX_URL_VARIANTS:
+            body = await run_in_threadpool(lambda: description.serialize(make_graph(), fmt))
+            return Response(body, media_type=negotiation.MEDIA_TYPES[fmt], headers=headers)
+        path = await derived.aensure(path, lambda tmp: tmp.write_bytes(description.serialize(make_graph(), fmt)))
+    except BuildMissingError as error:
+        return _response(request, protocol.Reply(503, f"{error}\n".encode(), outcome="store-error"))
+    return FileResponse(path, media_type=negotiation.MEDIA_TYPES[fmt], headers=headers,
+                        content_disposition_type="inline")
+
+
+def _current_info(request: Request):
+    """Graphs and counts of what the views show now (after updates: the latest snapshot)."""
+    service = request.app.state.sparql
+    return description.read_dataset_info(service.current_build())
 
 
 def _urls(request: Request) -> tuple[str, str]:
@@ -53,16 +80,21 @@ async def sparql(request: Request) -> Response:
     except protocol.ProtocolError as error:
         return _response(request, protocol.error_reply(error))
     if sparql_request.operation == "describe":
-        graph = description.service_description(service.dataset_info(), endpoint_url, void_url,
-                                                service.settings.updates_enabled)
-        return _response(request, _rdf_reply(graph, request, sparql_request.formats))
-    reply = await run_in_threadpool(protocol.answer, sparql_request, service.context(endpoint_url))
+        updates = service.settings.updates_enabled
+        return await _description(
+            request, "service-description",
+            lambda: description.service_description(_current_info(request), endpoint_url, void_url, updates),
+            sparql_request.formats, endpoint=short_hash(endpoint_url + " " + void_url), updates=int(updates))
+    context = service.context(endpoint_url)
+    if sparql_request.operation == "update":
+        reply = await run_in_threadpool(service.run_update, lambda: protocol.answer(sparql_request, context))
+    else:
+        reply = await run_in_threadpool(protocol.answer, sparql_request, context)
     return _response(request, reply)
 
 
 @router.get("/.well-known/void", name="void", summary="VoID description of the dataset")
 async def void(request: Request) -> Response:
-    service = request.app.state.sparql
     endpoint_url, _ = _urls(request)
-    graph = description.void_description(service.dataset_info(), endpoint_url)
-    return _response(request, _rdf_reply(graph, request, request.query_params.getlist("format")))
+    return await _description(request, "void", lambda: description.void_description(_current_info(request), endpoint_url),
+                              request.query_params.getlist("format"), endpoint=short_hash(endpoint_url))

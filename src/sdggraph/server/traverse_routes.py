@@ -28,10 +28,21 @@ from .common import (
 )
 
 
+WARM_LIMIT = 1_000_000  # triples: a larger graph (national scale) is derived at its first use instead
+
+
 @asynccontextmanager
 async def lifespan(app):
-    """Derive the networkx graph as the app starts (it is cached per build), not at a first request."""
-    await run_in_threadpool(traverse.graph, build_dir_of_app(app))
+    """Derive the networkx graph as the app starts (it is cached per build), not at a first request;
+    for a graph above WARM_LIMIT (minutes and gigabytes in networkx) the SPARQL service starts
+    without waiting and the graph is derived at the first page or traversal."""
+    try:
+        service = getattr(app.state, "sparql", None)
+        large = service is not None and service.dataset_info().triples > WARM_LIMIT
+    except (OSError, ValueError, KeyError):
+        large = False
+    if not large:
+        await run_in_threadpool(traverse.graph, build_dir_of_app(app))
     yield
 
 

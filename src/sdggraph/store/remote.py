@@ -237,13 +237,47 @@ def _media_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEAN_CANONICAL = {"1": "true", "0": "false", "true": "true", "false": "false"}
+
+
+def _normalise_term(cell: dict) -> None:
+    """One JSON results term in the standard's form, as the local store gives it."""
+    if cell.get("type") == "typed-literal":  # Virtuoso (and the 2008 note) for a literal with a datatype
+        cell["type"] = "literal"
+    if cell.get("type") == "literal":
+        if cell.get("datatype") == XSD_BOOLEAN:  # Virtuoso stores booleans as integers: "1"^^xsd:boolean
+            cell["value"] = _BOOLEAN_CANONICAL.get(cell["value"].strip(), cell["value"])
+        if "xml:lang" in cell:
+            cell["xml:lang"] = cell["xml:lang"].lower()  # tags are case-insensitive; the local store lowercases
+            cell.pop("datatype", None)
+
+
+def normalise_json_results(content: bytes) -> bytes:
+    """SPARQL JSON results with engines' deviations mapped to the standard (see _normalise_term)."""
+    import json
+
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return content  # the parser reports it
+    for row in (document.get("results") or {}).get("bindings") or []:
+        for cell in row.values():
+            if isinstance(cell, dict):
+                _normalise_term(cell)
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
 def parse_response(endpoint: str, response: httpx.Response):
     """pyoxigraph QuerySolutions / QueryBoolean, or an iterator of triples for CONSTRUCT/DESCRIBE."""
     media_type = _media_type(response)
     try:
         results_format = pyoxigraph.QueryResultsFormat.from_media_type(media_type)
         if results_format is not None:
-            return pyoxigraph.parse_query_results(response.content, results_format)
+            content = response.content
+            if results_format == pyoxigraph.QueryResultsFormat.JSON:
+                content = normalise_json_results(content)
+            return pyoxigraph.parse_query_results(content, results_format)
         rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type)
         if rdf_format is not None:
             return pyoxigraph.parse(response.content, rdf_format)
@@ -253,9 +287,42 @@ def parse_response(endpoint: str, response: httpx.Response):
                         f"{media_type or '(none)'}: {server_message(response, 200)}")
 
 
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_FORM = re.compile(r"select|ask|construct|describe", re.I)
+
+
+def query_form(sparql: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these words outside IRIs, strings and comments."""
+    position = 0
+    while position < len(sparql):
+        char = sparql[position]
+        if char == "#":
+            newline = sparql.find("\n", position)
+            position = len(sparql) if newline < 0 else newline
+            continue
+        match = (_STRING.match(sparql, position) if char in "\"'" else
+                 _IRIREF.match(sparql, position) if char == "<" else None)
+        if match:
+            position = match.end()
+            continue
+        word = _WORD.match(sparql, position)
+        if word:
+            prefixed = word.end() < len(sparql) and sparql[word.end()] == ":"  # a prefix name, e.g. ask:
+            variable = position > 0 and sparql[position - 1] in "?$"
+            if _FORM.fullmatch(word.group()) and not prefixed and not variable:
+                return word.group().upper()
+            position = word.end()
+            continue
+        position += 1
+    return None
+
+
 def remote_query(endpoint: str, sparql: str, graphs=None, timeout: float = TIMEOUT_S):
     """Any query form, as the same kinds of objects pyoxigraph's Store.query returns."""
-    return parse_response(endpoint, post_query(endpoint, sparql, ANY_ACCEPT, graphs, timeout))
+    # Ask for RDF when the query builds a graph: Virtuoso answers CONSTRUCT with a results
+    # table (?s ?p ?o) when the Accept header lists results formats first.
+    accept = GRAPH_ACCEPT if query_form(sparql) in ("CONSTRUCT", "DESCRIBE") else ANY_ACCEPT
+    return parse_response(endpoint, post_query(endpoint, sparql, accept, graphs, timeout))
 
 
 def remote_select(endpoint: str, sparql: str, bindings: dict | None = None, graphs=None,

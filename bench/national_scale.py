@@ -1,0 +1,217 @@
+"""National scale: the built Asker graph cloned under 357 SYNTHETIC kommunenummer, served and asked.
+
+Not a test, and bench only: the generated data are synthetic (every clone says so in its graph),
+are written to a temporary directory (never data/ or the default build/), and are removed at the
+end unless --keep. It
+
+  1. reads the built graph (BUILD/dataset.nq) and writes a new dataset in which every quad that
+     names an Asker resource (…/kommune/3203/…) appears once per synthetic kommune
+     (…/kommune/9001/… to …/kommune/9357/…); the ontology and the UN layer stay once;
+  2. bulk-loads it into a build directory of its own (pyoxigraph, as `sdggraph build` does) and
+     prints the load time;
+  3. serves it with `sdggraph serve` (loopback, free port), and prints the resident memory of the
+     service (main process and its query workers, from /proc) and the p50 of every named question
+     over HTTP, cold (Cache-Control: no-cache) and warm.
+
+    .venv/bin/python bench/national_scale.py [--build-dir build] [--kommuner 357] [--requests 10] [--keep]
+
+Targets (issue 9): load ≤ 60 s, RSS of the service ≤ 2 GB, every named question p50 ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+import pyoxigraph  # noqa: E402
+
+from sdggraph import config, layout  # noqa: E402
+from sdggraph.layout import DATASET_FILE, MANIFEST_FILE, STORE_DIR, require_build  # noqa: E402
+from sdggraph.query import named as named_queries  # noqa: E402
+
+ASKER = config.KOMMUNENUMMER  # "3203"
+FIRST_SYNTHETIC = 9001  # no Norwegian kommune has a 9xxx number: clones cannot be mistaken for one
+SYNTHETIC_GRAPH = config.base_iri() + "graph/synthetic"
+STARTUP_LIMIT_S = 300
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def generate(build_dir: Path, out: Path, kommuner: int) -> dict[str, int]:
+    """Write out/dataset.nq: the shared quads once, Asker's once per synthetic kommune."""
+    marker = f"/kommune/{ASKER}/"
+    shared, local = [], []
+    with open(build_dir / DATASET_FILE, encoding="utf-8") as lines:
+        for line in lines:
+            (local if marker in line else shared).append(line)
+    counts: dict[str, int] = {}
+    with open(out / DATASET_FILE, "w", encoding="utf-8") as target:
+        target.writelines(shared)
+        for number in range(FIRST_SYNTHETIC, FIRST_SYNTHETIC + kommuner):
+            clone = f"/kommune/{number}/"
+            target.writelines(line.replace(marker, clone) for line in local)
+            root = f"{config.base_iri()}kommune/{number}/"
+            target.write(f'<{root}> <http://www.w3.org/2000/01/rdf-schema#comment> "Syntetisk kommune '
+                         f'{number} for ytelsestest: en kopi av Asker kommunes graf, ikke virkelige data. '
+                         f'Synthetic benchmark clone of Asker, not real data."@nb <{SYNTHETIC_GRAPH}> .\n')
+    for line in shared:
+        graph = line.rsplit(" ", 2)[-2]
+        counts[graph] = counts.get(graph, 0) + 1
+    for line in local:
+        graph = line.rsplit(" ", 2)[-2]
+        counts[graph] = counts.get(graph, 0) + kommuner
+    counts[f"<{SYNTHETIC_GRAPH}>"] = kommuner
+    return counts
+
+
+def write_manifest(build_dir: Path, out: Path, counts: dict[str, int], kommuner: int) -> None:
+    manifest = json.loads((build_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    for entry in manifest["graphs"].values():
+        entry["triples"] = counts.get(f"<{entry['iri']}>", 0)
+    manifest["synthetic"] = (f"SYNTHETIC benchmark data: the Asker graph cloned under {kommuner} made-up "
+                             f"kommunenummer {FIRST_SYNTHETIC}–{FIRST_SYNTHETIC + kommuner - 1}; not real data")
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def load(out: Path) -> float:
+    started = time.perf_counter()
+    store = pyoxigraph.Store(str(out / STORE_DIR))
+    store.bulk_load(path=str(out / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    del store
+    return time.perf_counter() - started
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except (OSError, IndexError):
+                pass
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        todo.extend(children.get(current, []))
+    return total
+
+
+def p50(client: httpx.Client, url: str, requests: int, cold: bool) -> tuple[float, int, int]:
+    headers = {"Accept": "application/sparql-results+json"}
+    if cold:
+        headers["Cache-Control"] = "no-cache"
+    samples, status, size = [], 0, 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url, headers=headers)
+        samples.append(time.perf_counter() - started)
+        status, size = response.status_code, len(response.content)
+    rows = len(json.loads(response.content)["results"]["bindings"]) if status == 200 else -1
+    return statistics.median(samples) * 1000, status, rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", type=Path, default=layout.build_dir())
+    parser.add_argument("--kommuner", type=int, default=357)
+    parser.add_argument("--requests", type=int, default=10, help="requests per question (p50)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="where the synthetic build goes (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the synthetic build directory")
+    args = parser.parse_args(argv)
+
+    build_dir = require_build(args.build_dir).resolve()
+    out = args.out or Path(tempfile.mkdtemp(prefix="sdggraph-national-synthetic-"))
+    out.mkdir(parents=True, exist_ok=True)
+    process = None
+    try:
+        started = time.perf_counter()
+        counts = generate(build_dir, out, args.kommuner)
+        write_manifest(build_dir, out, counts, args.kommuner)
+        quads = sum(counts.values())
+        generated_s = time.perf_counter() - started
+        print(f"SYNTHETIC data: Asker cloned under {args.kommuner} made-up kommunenummer, {quads:,} quads "
+              f"({(out / DATASET_FILE).stat().st_size / 1e6:.0f} MB N-Quads), generated in {generated_s:.1f} s",
+              flush=True)
+        load_s = load(out)
+        print(f"load (pyoxigraph bulk load + optimize): {load_s:.1f} s  (target <= 60 s)", flush=True)
+        (out / DATASET_FILE).unlink()  # 1 GB the service does not read; exports would, and are not measured
+        (out / DATASET_FILE).touch()
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen([sys.executable, "-m", "sdggraph.cli", "serve", "--host", "127.0.0.1", "--port",
+                                    str(port), "--workers", str(args.workers), "--build-dir", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env=dict(os.environ, SDGGRAPH_MAX_ROWS="1000000"))
+        deadline = time.monotonic() + STARTUP_LIMIT_S
+        while True:
+            try:
+                if httpx.get(base + "/sparql?query=ASK%7B%7D", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the service did not start")
+            time.sleep(0.5)
+        queries = [q for q in named_queries.discover().values() if not q.is_check]
+        print(f"\n{'question':<32} {'status':>6} {'rows':>8} {'cold p50 ms':>12} {'warm p50 ms':>12}")
+        worst = 0.0
+        with httpx.Client(timeout=300) as client:
+            for query in queries:
+                url = f"{base}/queries/{query.name}"
+                client.get(url, headers={"Accept": "application/sparql-results+json"})  # first touch
+                cold, status, rows = p50(client, url, args.requests, cold=True)
+                warm, _, _ = p50(client, url, args.requests, cold=False)
+                worst = max(worst, cold)
+                print(f"{query.name:<32} {status:>6} {rows:>8} {cold:>12.1f} {warm:>12.2f}", flush=True)
+        rss = rss_bytes(process.pid)
+        print(f"\nRSS of the service (main process + query workers): {rss / 2**20:.0f} MiB  (target <= 2048 MiB)")
+        print(f"slowest named question, cold p50: {worst:.1f} ms  (target <= 100 ms)")
+        print(f"Targets: load {'HOLDS' if load_s <= 60 else 'MISSED'}, RSS {'HOLDS' if rss <= 2 << 30 else 'MISSED'}, "
+              f"p50 {'HOLDS' if worst <= 100 else 'MISSED'}")
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            print(f"kept: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

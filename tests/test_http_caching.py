@@ -1,0 +1,256 @@
+"""HTTP for read-only data (issue 9, items 2–4): ETag, 304, HEAD, Cache-Control, gzip/br, derived
+files made once per version of the graph, and every view following an authorised update."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sdggraph import config
+from sdggraph.layout import DERIVED_DIR
+from sdggraph.server.app import create_app
+from sdggraph.server.settings import Settings
+
+TOKEN = "test-update-token-0123456789"
+INDICATOR = "/kommune/3203/indicator/HEL-01"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+# Every kind of GET the service answers: query results, named questions, pages, exports, reports,
+# descriptions, traversal, static files.
+GET_URLS = [
+    "/sparql?query=ASK%7B%7D",
+    "/sparql",
+    "/queries",
+    "/queries/indikatorer-uten-tall",
+    INDICATOR,
+    "/ontology",
+    "/export",
+    "/export/turtle",
+    "/export/observations?format=xlsx",
+    "/report/coverage",
+    "/report/coverage?format=json",
+    "/report/distribution",
+    "/.well-known/void",
+    "/traverse/impact?goal=13",
+    "/context.jsonld",
+    "/web/style.css",
+    "/",
+]
+
+
+def _copy(build_dir, tmp_path):
+    served = tmp_path / "build"
+    shutil.copytree(build_dir, served, ignore=shutil.ignore_patterns(DERIVED_DIR))
+    return served
+
+
+@pytest.fixture(scope="module")
+def client(build_dir, tmp_path_factory):
+    served = _copy(build_dir, tmp_path_factory.mktemp("caching"))
+    with TestClient(create_app(Settings(build_dir=served, workers=1, timeout=30))) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("url", GET_URLS)
+def test_etag_304_and_head_on_every_get(client, url):
+    first = client.get(url)
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/"), "a strong ETag"
+    assert client.get(url).headers["etag"] == etag, "stable across two GETs"
+    assert first.headers["cache-control"]
+    assert "Accept-Encoding" in first.headers["vary"] and "Accept" in first.headers["vary"]
+    assert first.headers["last-modified"]
+
+    again = client.get(url, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    assert client.get(url, headers={"if-none-match": '"something-else"'}).status_code == 200
+
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == etag
+    assert head.headers["content-type"] == first.headers["content-type"]
+    assert head.headers["content-length"] == first.headers["content-length"]
+    assert head.headers.get("content-encoding") == first.headers.get("content-encoding")
+
+
+def test_data_is_revalidated_and_static_files_are_kept(client):
+    assert client.get("/queries/indikatorer-uten-tall").headers["cache-control"] == "no-cache"
+    assert client.get("/web/style.css").headers["cache-control"].startswith("public, max-age=")
+    assert "immutable" in client.get("/web/style.css?v=1").headers["cache-control"]
+
+
+def test_etag_varies_with_query_format_and_parameters(client):
+    def tag(url, accept="application/sparql-results+json"):
+        response = client.get(url, headers={"accept": accept})
+        assert response.status_code == 200
+        return response.headers["etag"]
+
+    ask, select = "/sparql?query=ASK%7B%7D", "/sparql?query=SELECT%20*%20%7B%7D"
+    assert tag(ask) != tag(select)
+    assert tag(ask) != tag(ask, "application/sparql-results+xml")
+    question = "/queries/indikatorer-uten-tall"
+    assert tag(question + "?year=2024", "text/csv") != tag(question + "?year=2023", "text/csv")
+
+
+def test_errors_get_no_etag(client):
+    response = client.get("/sparql?query=SELEC")
+    assert response.status_code == 400 and "etag" not in response.headers
+    head = client.head("/export/nope")
+    assert head.status_code == 404 and head.content == b""
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_large_bodies_are_compressed_when_asked(client, coding):
+    if coding == "br":
+        pytest.importorskip("brotli")
+    plain = client.get("/export/ntriples", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    packed = client.get("/export/ntriples", headers={"accept-encoding": coding})
+    assert packed.headers["content-encoding"] == coding
+    assert packed.num_bytes_downloaded < len(plain.content) / 3  # over 1 MiB: compressed as it streams
+    assert packed.content == plain.content  # httpx decodes it
+    assert packed.headers["etag"] != plain.headers["etag"], "each coding is its own representation"
+    revalidated = client.get("/export/ntriples", headers={"accept-encoding": coding,
+                                                          "if-none-match": packed.headers["etag"]})
+    assert revalidated.status_code == 304
+    small = client.get("/sparql?query=ASK%7B%7D", headers={"accept-encoding": coding})
+    assert "content-encoding" not in small.headers, "tiny bodies are sent as they are"
+
+
+def test_cold_and_cached_answers_are_the_same(client):
+    url = "/queries/indikatorer-uten-tall?format=csv"
+    cold = client.get(url, headers={"accept-encoding": "gzip", "cache-control": "no-cache"})
+    warm = client.get(url, headers={"accept-encoding": "gzip"})
+    plain = client.get(url, headers={"accept-encoding": "identity", "cache-control": "no-cache"})
+    assert cold.headers["content-encoding"] == warm.headers["content-encoding"] == "gzip"
+    assert cold.content == warm.content == plain.content and plain.text.startswith("year,indicator")
+    assert cold.headers["etag"] == warm.headers["etag"]
+
+
+def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path, monkeypatch):
+    from sdggraph.server import export_routes
+
+    made = []
+    real = export_routes.run_export
+
+    def counting(*args, **kwargs):
+        if made:
+            raise AssertionError("an export was computed a second time")
+        made.append(args[0])
+        time.sleep(0.3)  # long enough for the other requests to arrive meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_routes, "run_export", counting)
+    served = _copy(build_dir, tmp_path)
+    with TestClient(create_app(Settings(build_dir=served, workers=1, cache_mb=0))) as test_client:
+        answers = []
+        threads = [threading.Thread(target=lambda: answers.append(test_client.get("/export/ks-taxonomy")))
+                   for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [200] * 6
+        assert len({a.content for a in answers}) == 1
+        assert made == ["ks-taxonomy"]
+        # a second request, without any cache in memory, reads the file
+        assert test_client.get("/export/ks-taxonomy", headers={"cache-control": "no-cache"}).status_code == 200
+        assert list((served / DERIVED_DIR).glob("*/export-ks-taxonomy"))
+
+
+def test_derived_lock_computes_once_under_concurrency(tmp_path):
+    from sdggraph.server.derived import Derived
+
+    derived, calls = Derived(), []
+
+    def make(tmp):
+        calls.append(1)
+        time.sleep(0.2)
+        tmp.write_bytes(b"made")
+
+    threads = [threading.Thread(target=derived.ensure, args=(tmp_path / "file", make)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and (tmp_path / "file").read_bytes() == b"made"
+    derived.close()
+
+
+# ---- every view tells the same truth after an update ----
+
+def _views(client) -> dict:
+    """What each view says about the size of the graph."""
+    sparql = client.get("/sparql", params={"query": COUNT}, headers={"accept": "application/sparql-results+json"})
+    void = client.get("/.well-known/void", headers={"accept": "application/n-triples"}).text
+    void_triples = [int(line.split('"')[1]) for line in void.splitlines()
+                    if "<http://rdfs.org/ns/void#triples>" in line and line.startswith(f"<{config.base_iri()}dataset>")]
+    coverage = client.get("/report/coverage", params={"format": "json"})
+    return {
+        "sparql": int(sparql.json()["results"]["bindings"][0]["n"]["value"]),
+        "page": client.get(INDICATOR).status_code,
+        "traverse": client.get("/traverse/impact", params={"goal": 13}).status_code,
+        "export": len(client.get("/export/ntriples").content),
+        "void": void_triples[0],
+        "coverage": coverage.status_code == 200 and "HEL-01" in coverage.text,
+        "html": client.get("/report/coverage").text,
+    }
+
+
+def test_every_view_follows_an_update(build_dir, tmp_path):
+    served = _copy(build_dir, tmp_path)
+    auth = {"authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(Settings(build_dir=served, timeout=30, update_token=TOKEN))) as client:
+        before = _views(client)
+        assert before["sparql"] > 10_000 and before["page"] == 200 and before["traverse"] == 200
+        assert before["export"] > 100_000 and before["void"] == before["sparql"] and before["coverage"]
+        page_etag = client.get(INDICATOR).headers["etag"]
+
+        response = client.post("/sparql", data={"update": "DROP ALL"}, headers=auth)
+        assert response.status_code == 200, response.text
+        after = _views(client)
+        assert after["sparql"] == 0
+        assert after["page"] == 404
+        assert after["traverse"] == 404
+        assert after["export"] == 0
+        assert after["void"] == 0
+        assert not after["coverage"]
+        assert "oppdatering 1" in after["html"] and "oppdatering 0" in before["html"]
+        assert client.get(INDICATOR, headers={"if-none-match": page_etag}).status_code == 404
+
+        iri = f"{config.base_iri()}kommune/3203/indicator/NEW-01"
+        insert = (f"INSERT DATA {{ GRAPH <{config.rebase(config.GRAPH_NAMES['asserted'])}> {{ <{iri}> a "
+                  f"<{config.base_iri()}ontology#Indicator> ; <http://www.w3.org/2004/02/skos/core#prefLabel> "
+                  f'"Ny indikator"@nb }} }}')
+        assert client.post("/sparql", data={"update": insert}, headers=auth).status_code == 200
+        page = client.get("/kommune/3203/indicator/NEW-01")
+        assert page.status_code == 200 and "Ny indikator" in page.text
+        assert _views(client)["void"] == 2
+        assert b"NEW-01" in client.get("/export/ntriples").content
+
+
+def test_a_rebuild_switches_every_etag(build_dir, tmp_path):
+    served = _copy(build_dir, tmp_path)
+    with TestClient(create_app(Settings(build_dir=served, workers=1, timeout=30))) as client:
+        urls = ["/export/dcat", "/report/distribution", INDICATOR, "/sparql?query=ASK%7B%7D"]
+        before = {url: client.get(url).headers["etag"] for url in urls}
+        # what build.swap_in does: a new directory (here: a new manifest) replaces the build
+        fresh = tmp_path / "fresh"
+        shutil.copytree(served, fresh, ignore=shutil.ignore_patterns(DERIVED_DIR))
+        manifest = json.loads((fresh / "manifest.json").read_text(encoding="utf-8"))
+        manifest["rebuilt"] = True
+        (fresh / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        served.rename(tmp_path / "old")
+        fresh.rename(served)
+        for url in urls:
+            response = client.get(url, headers={"if-none-match": before[url]})
+            assert response.status_code == 200, url
+            assert response.headers["etag"] != before[url]
+        assert list((served / DERIVED_DIR).glob("*/export-dcat-*")), "derived again, inside the new build"
