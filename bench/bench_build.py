@@ -20,9 +20,14 @@ from pathlib import Path
 from rdflib import Graph
 
 
-def timed(fn):
-    started = time.perf_counter()
+CPU: dict[str, float] = {}  # phase -> CPU seconds of this process (close to the wall time on an idle machine)
+
+
+def timed(fn, name=None):
+    started, cpu = time.perf_counter(), time.process_time()
     value = fn()
+    if name:
+        CPU[name] = time.process_time() - cpu
     return value, time.perf_counter() - started
 
 
@@ -35,23 +40,25 @@ def phases(reference: bool, work: Path) -> dict[str, float]:
 
     files = input_files()
     out = {}
-    _, out["parse"] = timed(lambda: [parse_rdf_file(p) for p in files["ontology"] + files["data"] + files["reference"]])
-    _, out["compile"] = timed(lambda: compile_tables(files["tables"]))
+    mode = "ref:" if reference else "fast:"
+    _, out["parse"] = timed(lambda: [parse_rdf_file(p) for p in files["ontology"] + files["data"] + files["reference"]], f"{mode}parse")
+    _, out["compile"] = timed(lambda: compile_tables(files["tables"]), f"{mode}compile")
     sources = load_sources()
     layers = {"asserted": Graph(), "reference": Graph()}
     for source in sources:
         layers[source.layer] += source.graph
-    result, out["infer"] = timed(lambda: infer(layers["asserted"] + layers["reference"], reference=reference))
+    result, out["infer"] = timed(lambda: infer(layers["asserted"] + layers["reference"], reference=reference),
+                                 f"{mode}infer")
     layers["inferred"] = result.inferred
     target = work / ("ref" if reference else "fast")
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    _, out["write"] = timed(lambda: write_outputs(target, layers))
+    _, out["write"] = timed(lambda: write_outputs(target, layers), f"{mode}write")
     report = BuildReport(target, layer_sizes={k: len(v) for k, v in layers.items()}, classes=class_counts(layers))
     (target / "manifest.json").write_text("{}", encoding="utf-8")
     current = manifest(target, report)
-    _, out["check"] = timed(lambda: gate(target, work / "none", current, report, False, reference))
-    _, out["validate"] = timed(lambda: validate(build_dir=target, reference=reference))
+    _, out["check"] = timed(lambda: gate(target, work / "none", current, report, False, reference), f"{mode}check")
+    _, out["validate"] = timed(lambda: validate(build_dir=target, reference=reference), f"{mode}validate")
     return out
 
 
@@ -64,12 +71,14 @@ def main() -> None:
         work = Path(tmp)
         fast = phases(False, work)
         ref = None if args.no_reference else phases(True, work)
-    print(f"{'phase':<10} {'fast (s)':>9} {'reference (s)':>14} {'ratio':>7}")
+    print(f"{'phase':<10} {'fast (s)':>9} {'cpu':>6} {'reference (s)':>14} {'cpu':>6} {'ratio':>7}")
     for name in fast:
+        line = f"{name:<10} {fast[name]:>9.2f} {CPU['fast:' + name]:>6.2f}"
         if ref:
-            print(f"{name:<10} {fast[name]:>9.2f} {ref[name]:>14.2f} {ref[name] / max(fast[name], 1e-9):>6.1f}×")
-        else:
-            print(f"{name:<10} {fast[name]:>9.2f}")
+            line += f" {ref[name]:>14.2f} {CPU['ref:' + name]:>6.2f} {ref[name] / max(fast[name], 1e-9):>6.1f}×"
+        print(line)
+    print(f"fast path CPU: build {sum(v for k, v in CPU.items() if k.startswith('fast:') and k != 'fast:validate'):.2f} s"
+          f" + validate {CPU['fast:validate']:.2f} s (without interpreter start-up)")
     build_fast = sum(v for k, v in fast.items() if k != "validate")
     print(f"build (parse+compile+infer+write+check) {build_fast:.2f} s; + validate {fast['validate']:.2f} s "
           f"= {build_fast + fast['validate']:.2f} s (target on an idle machine: ≤ 3 s)")

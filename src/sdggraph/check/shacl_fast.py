@@ -274,6 +274,12 @@ class Validator:
         self.graph = shapes
         self.shapes = parse_shapes(shapes)
         self.data = data
+        self.lists: dict = {}
+
+    def members(self, head) -> list:
+        if head not in self.lists:
+            self.lists[head] = rdf_list(self.graph, head)
+        return self.lists[head]
 
     def focus_nodes(self, shape: Shape) -> set:
         nodes = set()
@@ -317,12 +323,12 @@ class Validator:
                 if not datatype_matches(v, datatype) and found(SH.datatype, v):
                     return findings
         for members in params.get(SH["in"], ()):
-            allowed = rdf_list(self.graph, members)
+            allowed = self.members(members)
             for v in values:
                 if v not in allowed and found(SH["in"], v):
                     return findings
         for members in params.get(SH.languageIn, ()):
-            languages = {str(m).lower() for m in rdf_list(self.graph, members)}
+            languages = {str(m).lower() for m in self.members(members)}
             for v in values:
                 if not language_matches(v, languages) and found(SH.languageIn, v):
                     return findings
@@ -334,7 +340,7 @@ class Validator:
                 if not self.conforms(other, v) and found(SH.node, v):
                     return findings
         for members in params.get(SH["or"], ()):
-            options = rdf_list(self.graph, members)
+            options = self.members(members)
             for v in values:
                 if not any(self.conforms(option, v) for option in options) and found(SH["or"], v):
                     return findings

@@ -237,8 +237,6 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     With infer=True the OWL-RL entailments the build keeps (sdggraph.inference) are added first,
     computed over data and ontology together.
     """
-    import pyshacl
-
     from ..compile import inference
     from ..compile.sources import ontology_graph
 
@@ -249,6 +247,8 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
         if infer:
             triples |= set(inference.infer(triples, reference=False).inferred)
         return fast_result(triples, shapes)
+    import pyshacl  # the reference: imported only when it runs
+
     target = PreparedQueryGraph()
     target += data
     if infer:
@@ -347,7 +347,7 @@ def with_locations(result: ValidationResult, where: dict[str, str]) -> Validatio
 
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
              shapes_dir: Path | None = None, reference: bool | None = None, checks: bool = True,
-             max_bytes: int | None = None) -> ValidationResult:
+             max_bytes: int | None = None, triples: set | None = None) -> ValidationResult:
     """Validate the built graph plus `extra_files` (each at most `max_bytes`); keep results of `severity`
     or worse. With `checks`, the *-violation queries run on the same graph (result.failed_checks)."""
     from ..compile.inference import use_reference
@@ -362,7 +362,8 @@ def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir
         from ..store.local import open_store
 
         build_dir = require_build(build_dir)
-        triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
+        if triples is None:  # `triples`: the build's own, when the build checks what it wrote
+            triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
         result = fast_result(triples, shapes, open_store(build_dir)).at_least(severity)
         result.failed_checks = failed_checks(build_dir) if checks else []
         return with_locations(result, build_locations(build_dir))

@@ -62,16 +62,64 @@ class BuildReport:
         return out
 
 
-def _ox(term):
-    from ..check.shacl_fast import to_ox
+_OX: dict = {}
 
-    return to_ox(term)
+
+def _ox(term):
+    """The pyoxigraph term (memoised: a build converts the same predicates and classes many times)."""
+    found = _OX.get(term)
+    if found is None:
+        from ..check.shacl_fast import to_ox
+
+        if len(_OX) > 500_000:
+            _OX.clear()
+        found = _OX[term] = to_ox(term)
+    return found
 
 
 def canonical(graph: Graph) -> Graph:
-    if any(isinstance(term, BNode) for triple in graph for term in triple):
-        return to_canonical_graph(graph)  # stable blank node labels
-    return graph
+    """The graph with blank node labels that are the same on every run.
+
+    Our blank nodes are trees hanging off an IRI (the RDF lists of owl:propertyChainAxiom), so a
+    node is named by a hash of where it hangs and what it holds; anything else (shared or cyclic
+    blank nodes, identical siblings) goes through rdflib's general (slow) canonicalisation."""
+    incoming: dict = {}
+    outgoing: dict = {}
+    for s, p, o in graph:
+        if isinstance(o, BNode):
+            incoming.setdefault(o, []).append((s, p))
+        if isinstance(s, BNode):
+            outgoing.setdefault(s, []).append((p, o))
+    if not incoming and not outgoing:
+        return graph
+    if set(outgoing) - set(incoming) or any(len(edges) != 1 for edges in incoming.values()):
+        return to_canonical_graph(graph)
+    content: dict = {}
+
+    def describe(node, seen=()):
+        if node in seen:
+            raise ValueError("cycle")
+        if node not in content:
+            content[node] = repr(sorted((str(p), describe(o, seen + (node,)) if isinstance(o, BNode) else o.n3())
+                                        for p, o in outgoing.get(node, ())))
+        return content[node]
+    labels: dict = {}
+
+    def label(node):
+        if node not in labels:
+            (s, p), = incoming[node]
+            where = label(s) if isinstance(s, BNode) else s.n3()
+            labels[node] = hashlib.sha256(f"{where} {p.n3()} {describe(node)}".encode("utf-8")).hexdigest()[:20]
+        return labels[node]
+    try:
+        named = {node: BNode("b" + label(node)) for node in incoming}
+    except (ValueError, RecursionError):
+        return to_canonical_graph(graph)
+    if len(set(named.values())) != len(named):  # identical siblings
+        return to_canonical_graph(graph)
+    out = Graph()
+    out.addN((named.get(s, s), p, named.get(o, o), out) for s, p, o in graph)
+    return out
 
 
 def sorted_ntriples(graph: Graph) -> str:
@@ -198,17 +246,18 @@ def compact_iri(iri: str) -> str:
 
 
 def gate(staging: Path, out_dir: Path, current: dict, report: BuildReport, allow_shrink: bool,
-         reference: bool | None) -> list[str]:
+         reference: bool | None, triples: set | None = None) -> list[str]:
     """The integrity checks on the staged build; the problems that keep it from being swapped in."""
     from ..check.validate import validate
     from ..check.violations import check_names
 
     problems = []
-    result = validate(build_dir=staging, severity="violation", reference=reference)  # shapes and queries
+    # Shapes and queries, on the staged build (the triples are those just written, so not re-read).
+    result = validate(build_dir=staging, severity="violation", reference=reference, triples=triples)
     violations = [r for r in result.results if r.severity == "violation"]
     if violations:
         problems.append(f"SHACL: {len(violations)} violation{'s' if len(violations) != 1 else ''} "
-                        f"(run `sdggraph validate` on this data for the full report):")
+                        f"(`sdggraph validate` with the edited files shows them with hints):")
         for r in violations[:20]:
             where = f" [{r.location}]" if r.location else ""
             problems.append(f"  {r.focus_node.rsplit('/', 1)[-1]}{where}: {r.message}")
@@ -278,7 +327,8 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
         report.timings["write"] = time.perf_counter() - started
         if check:
             started = time.perf_counter()
-            problems = gate(staging, out_dir, current, report, allow_shrink, reference)
+            triples = set().union(*(set(graph) for graph in layers.values()))
+            problems = gate(staging, out_dir, current, report, allow_shrink, reference, triples)
             report.timings["check"] = time.perf_counter() - started
             if problems:
                 raise BuildRejected(f"build rejected: {out_dir} was left as it was.\n" + "\n".join(problems))

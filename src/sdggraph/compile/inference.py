@@ -19,7 +19,6 @@ import os
 import time
 from dataclasses import dataclass
 
-import owlrl
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
@@ -79,6 +78,8 @@ def infer(asserted: Graph, reference: bool | None = None) -> InferenceResult:
                 inferred.add(triple)
         return InferenceResult(inferred, len(closure), time.perf_counter() - started, "rules")
     else:
+        import owlrl  # the reference: imported only when it runs
+
         closure = Graph()
         closure += asserted
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
