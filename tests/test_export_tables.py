@@ -121,7 +121,7 @@ def test_indicators_table(build_dir, built_graph):
 def test_cli_tables(build_dir, tmp_path):
     out = tmp_path / "obs.xlsx"
     assert cli.main(["export", "observations", "--format", "xlsx", "--out", str(out), "--build-dir", str(build_dir)]) == 0
-    assert load_workbook(out).active.max_row == 401
+    assert load_workbook(out).active.max_row == 1 + 400 + 690  # header, indicator rows, comparison cells
     out = tmp_path / "ind.csv"
     assert cli.main(["export", "indicators", "--format", "csv", "--out", str(out), "--build-dir", str(build_dir)]) == 0
     assert len(rows_of(out.read_bytes())) == 100
