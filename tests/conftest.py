@@ -24,19 +24,30 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
+        if os.environ.get("CI"):  # CI has ../shared: a skip there would hide a failure
+            pytest.fail(f"CI=true but {SHARED_DIR} is absent")
         pytest.skip("../shared is absent (a user's clone): source cross-checks skipped")
     return SHARED_DIR
 
 
 @pytest.fixture(scope="session")
 def build_dir(tmp_path_factory) -> Path:
-    """The bundled data built once into a temporary directory; SDGGRAPH_BUILD_DIR points at it."""
+    """The bundled data built once into a temporary directory. Tests pass it on explicitly (or run
+    in `project_dir`, as a user would); nothing points at it behind their back."""
     from sdggraph.compile.build import build
 
     out = tmp_path_factory.mktemp("sdggraph") / "build"
     build(out)
-    os.environ["SDGGRAPH_BUILD_DIR"] = str(out)
     return out
+
+
+@pytest.fixture
+def project_dir(build_dir, monkeypatch) -> Path:
+    """Run in the folder that holds the session's build as ./build, the way a user runs commands
+    after `sdggraph build`, so commands without --build-dir find it by the documented default."""
+    monkeypatch.delenv("SDGGRAPH_BUILD_DIR", raising=False)
+    monkeypatch.chdir(build_dir.parent)
+    return build_dir.parent
 
 
 @pytest.fixture(scope="session")
@@ -65,25 +76,48 @@ def built_graph(build_dir):
     return rdflib_graph(build_dir)
 
 
+DEBIAN_BROWSER_PACKAGES = ("chromium", "chromium-driver")
+
+
+def _browser_binaries() -> tuple[str | None, str | None]:
+    return (shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver"))
+
+
 def _install_chromium() -> None:
+    """Debian's chromium and chromium-driver, without recommended extras; a failure says why."""
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return
+        pytest.fail("headless Chromium is missing and cannot be installed here (needs root and apt-get): "
+                    "apt-get install --no-install-recommends " + " ".join(DEBIAN_BROWSER_PACKAGES))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], check=False, env=env,
-                   capture_output=True)
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *DEBIAN_BROWSER_PACKAGES]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            pytest.fail(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
 @pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of a headless-capable Chromium; installs Debian's chromium + chromium-driver if missing."""
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
+def browser_binaries() -> tuple[str, str]:
+    """(chromium, chromedriver): Debian's, installed when missing."""
+    chromium, driver = _browser_binaries()
+    if not chromium or not driver:
         _install_chromium()
-        path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("Chromium is not installed and could not be installed (not root, or no apt-get)")
-    return path
+        chromium, driver = _browser_binaries()
+    if not chromium or not driver:
+        pytest.fail(f"after installing {DEBIAN_BROWSER_PACKAGES}: chromium={chromium}, chromedriver={driver}")
+    return chromium, driver
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_binaries) -> str:
+    """Path of a headless-capable Chromium."""
+    return browser_binaries[0]
+
+
+@pytest.fixture(scope="session")
+def chromedriver(browser_binaries) -> str:
+    """Path of the ChromeDriver that matches it (Selenium is given it, so it never downloads one)."""
+    return browser_binaries[1]
 
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -118,9 +152,7 @@ def dump_dom(chromium, tmp_path_factory):
 def oxigraph_server(tmp_path_factory):
     """A real Oxigraph server (`oxigraph serve`, plain: no --union-default-graph) on a free
     loopback port, empty, one per test module; yields tests/oxigraph_server.OxigraphServer."""
-    from oxigraph_server import oxigraph_binary, running_oxigraph
+    from oxigraph_server import running_oxigraph
 
-    if oxigraph_binary() is None:
-        pytest.skip("the oxigraph server is not installed (pip install -e '.[test]')")
     with running_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db") as server:
         yield server

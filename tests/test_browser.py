@@ -15,17 +15,14 @@ from sdggraph import layout
 
 pytestmark = pytest.mark.browser
 
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
 @pytest.fixture(scope="module")
 def service(live_service):
     return live_service
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):
-    webdriver = pytest.importorskip("selenium.webdriver")
+def browser(chromium, chromedriver):
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -33,7 +30,7 @@ def browser(chromium):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--window-size=1280,1000"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.implicitly_wait(0)
     yield driver
     driver.quit()

@@ -25,7 +25,7 @@ SUBGOALS_WITHOUT_INDICATORS = {
 def report(build_dir):
     from sdggraph.report.coverage import coverage_report
 
-    return coverage_report()
+    return coverage_report(build_dir=build_dir)
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +105,30 @@ def test_fn_matrix_counts_the_indicators_of_each_goal(report):
         assert record["indicator_count"] == sum(per_subgoal[sub] for sub in linked_subgoals)
 
 
+REPORT_DISTRIBUTION = {
+    ("total", "all"): 100,
+    ("addressesChallenge", "klima-og-natur"): 25, ("addressesChallenge", "ungt-utenforskap"): 21,
+    ("addressesChallenge", "demografiutfordringer"): 20, ("addressesChallenge", "NoSpecificChallenge"): 34,
+    ("resultChainStep", "1-Input"): 11, ("resultChainStep", "2-Process"): 5, ("resultChainStep", "3-Output"): 23,
+    ("resultChainStep", "4-Outcome"): 43, ("resultChainStep", "5-Impact"): 18,
+    ("ageGroup", "ChildrenAndYoung"): 22, ("ageGroup", "Seniors67Plus"): 8, ("ageGroup", "AgeNotRelevant"): 37,
+    ("dataBasis", "PublicStatistics"): 79, ("dataBasis", "OwnData"): 21,
+    ("accrualPeriodicity", "ANNUAL"): 74,
+    ("inFocusArea", "SAM"): 14,  # "ti av de 14 indikatorene"
+}
+
+
 def test_distribution_reproduces_the_report(report):
     """The issue-3 check: the classification must give the report's published figures."""
     from sdggraph.report.coverage import distribution_mismatches
 
     records = report["sections"]["distribution"]
     assert distribution_mismatches(records) == [], "the graph's classification differs from the report"
+    # The report's published figures, written here from the report's text rather than read from the
+    # data or the code's `matches` flag (an empty or reshuffled graph must fail). 100 indicators, so
+    # the percentages are counts.
+    graph = {(r["dimension"], r["category"]): r["graph_count"] for r in records}
+    assert {key: graph.get(key) for key in REPORT_DISTRIBUTION} == REPORT_DISTRIBUTION
     dimensions = {r["dimension"] for r in records}
     assert {"total", "addressesChallenge", "resultChainStep", "ageGroup", "dataBasis", "accrualPeriodicity",
             "inFocusArea"} <= dimensions
@@ -121,13 +139,13 @@ def test_distribution_reproduces_the_report(report):
 
 
 def test_report_distribution_command(build_dir, capsys):
-    code = main(["report", "distribution"])
+    code = main(["report", "distribution", "--build-dir", str(build_dir)])
     out = capsys.readouterr().out
     assert "Samfunnsfloke" in out and "Steg i resultatkjeden" in out and "Aldersgruppe" in out
     assert code == 0, "the classification does not reproduce the report's distribution:\n" + out
 
 
-def test_report_distribution_fails_on_a_difference(build_dir, capsys, monkeypatch):
+def test_report_distribution_fails_on_a_difference(project_dir, capsys, monkeypatch):
     import sdggraph.report.coverage as coverage
 
     real = coverage.distribution()
@@ -210,7 +228,7 @@ def test_markdown_has_every_section(report):
     assert "| MED-4 " in text and "Rapporteres kvalitativt" in text
 
 
-def test_report_coverage_command_writes_the_file(build_dir, tmp_path, capsys):
+def test_report_coverage_command_writes_the_file(project_dir, tmp_path, capsys):
     out = tmp_path / "dekning.json"
     assert main(["report", "coverage", "--format", "json", "--out", str(out)]) == 0
     captured = capsys.readouterr()
@@ -228,19 +246,12 @@ def test_report_without_build_is_an_error(tmp_path, capsys, monkeypatch):
 
 
 def test_http_routes(build_dir):
-    from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    try:
-        from sdggraph.server.app import create_app
-        from sdggraph.server.settings import Settings
+    from sdggraph.server.app import create_app
+    from sdggraph.server.settings import Settings
 
-        app = create_app(Settings(build_dir=build_dir, workers=1))
-    except ImportError:  # the service is not there yet: mount the router alone
-        from sdggraph.server.report_routes import router
-
-        app = FastAPI()
-        app.include_router(router)
+    app = create_app(Settings(build_dir=build_dir, workers=1))
     with TestClient(app) as client:
         html = client.get("/report/coverage")
         assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")

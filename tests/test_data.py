@@ -7,6 +7,7 @@ where ../shared is absent; CI has it.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -171,15 +172,83 @@ def occurs(form: str, text: str) -> bool:
     return re.search(rf"(?<![\d,.]){re.escape(form)}(?![\d]|,\d)", text) is not None
 
 
-def test_every_value_occurs_in_the_report_or_is_explained(report_text):
-    """A value must stand in the report as printed, or its row must say how a garbled cell was read."""
-    unexplained = []
-    for row in rows("observations"):
-        if row["status"] != "measured":
+def indicator_tables(report_text: str, built_graph) -> dict[str, str]:
+    """Each satsingsområde's indicator table in the report: from its "Dette skal vi oppnå" to the
+    next "Vurdering og analyse", keyed by area code (the line after the heading names the area)."""
+    areas = {fold(nb_label(built_graph, URIRef(f"{KOMMUNE}focus-area/{code}"))): code for code in AREAS}
+    lines = report_text.splitlines()
+    tables = {}
+    for start, line in enumerate(lines):
+        if fold(line) != fold("Dette skal vi oppnå"):
             continue
-        if not any(occurs(form, report_text) for form in number_forms(row["value"])) and not row["note"].strip():
-            unexplained.append(f"{row['indicator_id']} {row['year']}: {row['value']} (printed {row['printed']!r})")
-    assert not unexplained, "values not found in the report and without a note:\n" + "\n".join(unexplained)
+        name = next(fold(following) for following in lines[start + 1:] if following.strip())
+        code = max(areas.items(), key=lambda item: len(os.path.commonprefix([item[0], name])))[1]  # OCR-robust
+        end = next(i for i in range(start, len(lines)) if fold(lines[i]) == fold("Vurdering og analyse"))
+        assert code not in tables, f"two indicator tables read as {code}"
+        tables[code] = "\n".join(lines[start:end])
+    assert sorted(tables) == sorted(AREAS), "every area has one indicator table"
+    return tables
+
+
+ROW_SPAN = 120  # characters: an indicator's figures for its years stand together in its row
+
+
+def positions(value: str, table: str) -> list[int]:
+    return sorted(m.start() for form in number_forms(value)
+                  for m in re.finditer(rf"(?<![\d,.]){re.escape(form)}(?![\d]|,\d)", table))
+
+
+def row_is_in_table(values: list[str], table: str) -> bool:
+    """An indicator's figures occur in its area's table in year order, each in its own place, within
+    one row's span."""
+    found = [positions(value, table) for value in values]
+
+    def place(index: int, after: int, anchor: int) -> bool:
+        if index == len(found):
+            return True
+        return any(place(index + 1, spot, anchor) for spot in found[index]
+                   if after < spot <= anchor + ROW_SPAN)
+
+    return all(found) and any(place(1, anchor, anchor) for anchor in found[0])
+
+
+def checked_values() -> dict[str, list[str]]:
+    """Per indicator, its measured figures whose rows carry no note (a note explains a reconstruction)."""
+    out: dict[str, list[str]] = {}
+    for row in rows("observations"):
+        if row["status"] == "measured" and not row["note"].strip():
+            out.setdefault(row["indicator_id"], []).append(row["value"])
+    return out
+
+
+def test_every_value_occurs_in_its_row_of_its_areas_table_or_is_explained(report_text, built_graph):
+    """A value must stand as printed in its indicator's row of its own satsingsområde's table (with
+    the indicator's other figures), or its row must say how a garbled cell was read."""
+    tables = indicator_tables(report_text, built_graph)
+    unexplained = [f"{indicator}: {values}" for indicator, values in checked_values().items()
+                   if not row_is_in_table(values, tables[indicator[:3]])]
+    assert not unexplained, "figures not found together in their area's table, and without a note:\n" + \
+        "\n".join(unexplained)
+
+
+def shifted_by_one(value: str) -> str:
+    sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    number = str(int(digits.replace(".", "")) + 1).zfill(len(digits.replace(".", "")))
+    return sign + (number[:-decimals] + "." + number[-decimals:] if decimals else number)
+
+
+def test_a_figure_shifted_by_one_in_its_last_digit_is_caught(report_text, built_graph):
+    """The check above notices a mistyped figure: shifting any one figure by one in its last digit
+    makes nearly every row fail."""
+    tables = indicator_tables(report_text, built_graph)
+    tried = caught = 0
+    for indicator, values in checked_values().items():
+        for index in range(len(values)):
+            mistyped = values[:index] + [shifted_by_one(values[index])] + values[index + 1:]
+            tried += 1
+            caught += not row_is_in_table(mistyped, tables[indicator[:3]])
+    assert caught >= 0.97 * tried, f"only {caught} of {tried} mistyped figures would be caught"
 
 
 def missing_words(label: str, report_words: set[str]) -> list[str]:

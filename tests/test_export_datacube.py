@@ -128,7 +128,7 @@ def test_counts_match_the_graph(cube, built_graph):
     observations = set(cube.subjects(URIRef(QB + "dataSet"), indicator_set))
     in_graph = set(built_graph.subjects(RDF.type, URIRef(SG + "IndicatorObservation")))
     assert observations == in_graph
-    assert len(observations) == 400  # re-check when the data are final
+    assert len(observations) == 400
     slices = set(cube.subjects(RDF.type, URIRef(QB + "Slice")))
     assert len(slices) == len(set(built_graph.subjects(RDF.type, URIRef(SG + "Indicator")))) == 100
     assert all(len(list(cube.objects(s, URIRef(QB + "observation")))) == 4 for s in slices)

@@ -39,7 +39,7 @@ def indicators_in(graph: Graph) -> set:
 def test_every_indicator_is_a_concept_in_the_scheme(ks, built_graph):
     concepts = set(ks.subjects(RDF.type, INDICATOR))
     assert concepts == indicators_in(built_graph)
-    assert len(concepts) == 100  # re-check when the data are final
+    assert len(concepts) == 100
     scheme = ks.value(None, RDF.type, SKOS.ConceptScheme)
     assert set(ks.objects(scheme, URIRef(UNESKOS + "contains"))) == concepts
     assert all((c, RDF.type, SKOS.Concept) in ks and (c, SKOS.inScheme, scheme) in ks for c in concepts)

@@ -49,7 +49,7 @@ def test_observations_csv_header_and_encoding(observations_csv):
 
 def test_observations_csv_rows_match_the_graph(observations_csv, built_graph):
     rows = [r for r in rows_of(observations_csv) if r["satsingsomrade"]]  # the indicator rows come first
-    assert len(rows) == 400  # re-check when the data are final
+    assert len(rows) == 400
     assert {(r["area_code"], r["area"]) for r in rows} == {("3203", "Asker")}
     expected = graph_observations(built_graph)
     assert {(r["indicator_id"], int(r["year"])): (r["value"], r["status"]) for r in rows} == expected

@@ -66,7 +66,7 @@ def test_dump_reparses_and_equals_the_graph(build_dir, built_graph, name):
     data = run_export(name, build_dir).data
     parsed = Graph().parse(data=data, format=rdflib_format)
     assert same_graph(parsed, built_graph), f"{name} does not round-trip with rdflib"
-    assert counts(parsed) == counts(built_graph) == (100, 400)  # re-check when the data are final
+    assert counts(parsed) == counts(built_graph) == (100, 400)
     quads = list(pyoxigraph.parse(data, format=oxigraph_format))
     assert len(quads) == len(built_graph)
     nt = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_TRIPLES)

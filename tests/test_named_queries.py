@@ -116,7 +116,7 @@ def expect_temaplaner_per_tjenesteomrade(header, rows):
     assert all(r["adoptionDate"] for r in got if r["plan"])
     assert {"Temaplan for handling mot klimaendringene", "Samfunnstjenester"} <= {
         v for r in got for v in (r["planLabel"], r["serviceAreaLabel"])}
-    # Re-check when data/thematic-plans is final: 18 rows (one plan has two tjenesteområder).
+    # 18 rows: 17 temaplaner, one of which has two tjenesteområder.
     assert len(got) == 18
 
 
@@ -150,7 +150,7 @@ def expect_fn_mal_til_tjenesteomrade(header, rows):
     assert levels["hovedmål"] == main_goals == {"KLI"}
     assert levels["delmål"] == {"KLI-1", "KLI-2"}
     assert levels["indikator"] == indicators and len(indicators) == 13
-    # Re-check when data/thematic-plans is final:
+    # From the temaplan table of the report (data/thematic-plans):
     assert levels["temaplan"] == {"handling-mot-klimaendringene"}
     assert levels["tjenesteområde"] == {"samfunnstjenester"}
     via_targets = {r["via"].rsplit("/", 1)[1] for r in got if r["resource"].endswith("sub-goal/KLI-1")}
@@ -448,7 +448,7 @@ def test_cli_check_fails_listing_the_rows(build_dir, tmp_path, monkeypatch, caps
         "# question-nb: Alltid rader?\n# question-en: Always rows?\n"
         "PREFIX sg: <https://w3id.org/sdggraph/ontology#>\n"
         "SELECT ?area WHERE { ?area a sg:FocusArea } ORDER BY ?area LIMIT 2\n", encoding="utf-8")
-    monkeypatch.setattr(layout, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(layout, "queries_dir", lambda: tmp_path)
     assert main(["check", "--build-dir", str(build_dir)]) == 1
     err = capsys.readouterr().err
     assert "always-violation — 2 rows" in err and KOMMUNE + "focus-area/" in err

@@ -210,8 +210,9 @@ def cli_remote(endpoint, call, graphs=None):
 
 
 def test_coverage_report_gives_the_same_facts_remotely(remote, build_dir):
-    coverage = pytest.importorskip("sdggraph.report.coverage")
-    local = coverage.coverage_report()
+    from sdggraph.report import coverage
+
+    local = coverage.coverage_report(build_dir=build_dir)
     remote_report = cli_remote(remote.query_url, coverage.coverage_report)
     assert local["meta"]["indicator_count"] > 0
     assert remote_report == local
@@ -219,7 +220,7 @@ def test_coverage_report_gives_the_same_facts_remotely(remote, build_dir):
 
 # --- the CLI ---------------------------------------------------------------------------------
 
-def test_cli_query_prints_the_remote_rows(remote, build_dir, capsys):
+def test_cli_query_prints_the_remote_rows(remote, project_dir, capsys):
     sparql = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert cli.main(["query", sparql, "--format", "csv"]) == 0
     local = capsys.readouterr().out
@@ -238,10 +239,8 @@ def test_cli_remote_mode_is_undone_after_the_command(remote):
     assert "SDGGRAPH_SPARQL_ENDPOINT" not in os.environ
 
 
-def test_cli_named_question_runs_remotely(remote, build_dir, capsys):
+def test_cli_named_question_runs_remotely(remote, project_dir, capsys):
     names = [name for name in _named_questions() if not name.endswith("-violation")]
-    if not names:
-        pytest.skip("no named questions yet")
     assert cli.main(["query", "--name", names[0], "--format", "csv"]) == 0
     local = capsys.readouterr().out
     assert cli.main(["--sparql-endpoint", remote.query_url, "query", "--name", names[0], "--format", "csv"]) == 0
@@ -250,8 +249,7 @@ def test_cli_named_question_runs_remotely(remote, build_dir, capsys):
 
 
 def test_cli_check_runs_on_the_remote(remote, build_dir, oxigraph_server, capsys):
-    if "observation-without-status-violation" not in _named_questions():
-        pytest.skip("the check is not in queries/ yet")
+    assert "observation-without-status-violation" in _named_questions()
     broken = "https://example.org/graph/broken"
     httpx.put(oxigraph_server.store_url, params={"graph": broken},
               content=f"<https://example.org/obs> <{RDF_TYPE}> <{SG}IndicatorObservation> .",
@@ -274,10 +272,8 @@ def test_remote_construct_and_ask_work_in_cli_query(remote, capsys):
 # --- the server's own default graph (documented alternative) ---------------------------------
 
 def test_a_union_default_graph_server_answers_as_locally(build_dir, tmp_path):
-    from oxigraph_server import oxigraph_binary, running_oxigraph
+    from oxigraph_server import running_oxigraph
 
-    if oxigraph_binary() is None:
-        pytest.skip("the oxigraph server is not installed")
     with running_oxigraph(tmp_path / "db", "--union-default-graph") as server:
         push(server.store_url, build_dir=build_dir)
         sparql = PREFIXES + QUERIES["observations: typed years and decimals"]

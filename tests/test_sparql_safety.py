@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -248,7 +249,9 @@ def test_a_dead_worker_is_replaced(client):
     executor.wait_ready()
     victim = executor.worker_pids()[0]
     os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 30
     while victim in executor.worker_pids():  # until the kernel reports it dead
+        assert time.monotonic() < deadline, "the killed worker is still listed after 30 s"
         threading.Event().wait(0.01)
     for _ in range(3):  # whichever worker is taken, every answer is right
         assert client.get("/sparql", params={"query": CHEAP}).json()["boolean"] is True

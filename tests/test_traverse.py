@@ -121,7 +121,7 @@ def test_impact_of_goal_13(g):
     assert result.depth[KOMMUNE + "main-goal/KLI"] == 2 and result.depth[KOMMUNE + "sub-goal/KLI-2"] == 3
     service_areas = [n for n in result.depth if SG + "ServiceArea" in g.nodes[n]["all_types"]]
     assert service_areas and all(result.depth[n] == 6 for n in service_areas)
-    # Re-check when data/thematic-plans is final:
+    # From the temaplan table of the report (data/thematic-plans):
     assert KOMMUNE + "thematic-plan/handling-mot-klimaendringene" in result.depth
     assert KOMMUNE + "org/samfunnstjenester" in service_areas
     # only indicators that contribute to goal 13 (the ontology's inference agrees with the walk)

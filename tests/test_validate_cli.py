@@ -51,11 +51,11 @@ def shipped(build_dir):
     """The shipped data's validation, once for the module."""
     from sdggraph.check.validate import validate
 
-    return validate()
+    return validate(build_dir=build_dir)
 
 
-def test_shipped_data_has_no_violations(build_dir, capsys):
-    assert main(["validate", "--severity", "violation"]) == 0
+def test_shipped_data_has_no_violations(project_dir, capsys):
+    assert main(["validate", "--severity", "violation"]) == 0  # ./build, as a user runs it
     out = capsys.readouterr().out
     assert out.startswith("Validering: 0 brudd")
     assert "BRUDD" not in out
@@ -101,7 +101,7 @@ def test_json_and_turtle_formats(shipped):
     assert any(msg.language == "nb" for msg in report.objects(None, SH.resultMessage))
 
 
-def test_broken_edit_fails_with_the_right_messages(build_dir, tmp_path, capsys):
+def test_broken_edit_fails_with_the_right_messages(project_dir, tmp_path, capsys):
     edit = tmp_path / "my-edit.ttl"
     edit.write_text(BROKEN_EDIT, encoding="utf-8")
     assert main(["validate", str(edit), "--severity", "violation", "--format", "json"]) == 1
@@ -119,7 +119,7 @@ def test_broken_edit_fails_with_the_right_messages(build_dir, tmp_path, capsys):
     assert all(r["severity"] == "violation" and r["hint"] for r in results)
 
 
-def test_syntax_error_names_file_and_line(build_dir, tmp_path, capsys):
+def test_syntax_error_names_file_and_line(project_dir, tmp_path, capsys):
     edit = tmp_path / "broken.ttl"
     edit.write_text("@prefix sg: <https://w3id.org/sdggraph/ontology#> .\n\n"
                     "<https://example.org/a> sg:measures <https://example.org/b>\n"
@@ -135,7 +135,7 @@ def test_missing_build_is_an_error(tmp_path, capsys):
     assert "sdggraph build" in capsys.readouterr().err
 
 
-def test_csv_outside_data_is_an_error(build_dir, tmp_path, capsys):
+def test_csv_outside_data_is_an_error(project_dir, tmp_path, capsys):
     table = tmp_path / "mine.observations.csv"
     table.write_text("indicator_id,year,value,status,printed,source,note\n", encoding="utf-8")
     assert main(["validate", str(table)]) == 2
@@ -146,7 +146,7 @@ def test_edited_data_file_replaces_its_built_version(build_dir, repo_root):
     """An edited data/ file is read as it is now, not added on top of the version in build/."""
     from sdggraph.check.validate import data_graph
 
-    graph, needs_inference = data_graph([repo_root / "data" / "kommuneplan" / "kommuneplan.ttl"])
+    graph, needs_inference = data_graph([repo_root / "data" / "kommuneplan" / "kommuneplan.ttl"], build_dir)
     assert needs_inference
     hel = URIRef("https://w3id.org/sdggraph/kommune/3203/main-goal/HEL")
     assert len([label for label in graph.objects(hel, SKOS.prefLabel) if label.language == "nb"]) == 1

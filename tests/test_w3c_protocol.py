@@ -22,8 +22,7 @@ SERVICE_DESCRIPTION_TESTS = 3
 @pytest.fixture(scope="module")
 def suite(shared_dir) -> Path:
     path = shared_dir / "reference" / "w3c-sparql11-protocol"
-    if not (path / "protocol" / "manifest.ttl").is_file():
-        pytest.skip("the W3C protocol tests are not in ../shared")
+    assert (path / "protocol" / "manifest.ttl").is_file(), f"the W3C protocol tests are missing from {path}"
     return path
 
 
