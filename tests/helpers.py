@@ -35,13 +35,16 @@ def wait_until_answering(process: subprocess.Popen, url: str, limit_s: float) ->
         time.sleep(0.2)
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen, timeout_s: float = 20) -> None:
+    """Terminate a server the test started; kill it if it does not stop in time."""
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait()
+        process.wait(timeout=timeout_s)
 
 
 # ---- a tiny PNG decoder (8-bit RGB/RGBA, as Chromium writes screenshots) -------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from helpers import free_port
+from helpers import free_port, stop
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -64,16 +64,6 @@ def _wait_until_up(process: subprocess.Popen, base: str, log: Path) -> bool:
     raise RuntimeError(f"oxigraph did not answer on {base} within {START_TIMEOUT_S:g} s: {log.read_text()[-2000:]}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_S)
-
-
 @contextlib.contextmanager
 def running_oxigraph(location: Path, *options: str, binary: str | None = None, attempts: int = 3):
     """`oxigraph serve --location LOCATION --bind 127.0.0.1:<free port> OPTIONS…`, yielded up and running."""
@@ -92,5 +82,5 @@ def running_oxigraph(location: Path, *options: str, binary: str | None = None, a
                 yield OxigraphServer(base, process)
                 return
         finally:
-            _stop(process)
+            stop(process, STOP_TIMEOUT_S)
     raise RuntimeError(f"oxigraph would not start ({attempts} attempts): {log.read_text()[-2000:]}")

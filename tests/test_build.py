@@ -315,4 +315,4 @@ def test_validate_names_the_csv_row_of_a_result(tmp_path, data_copy, capsys):
     [result] = json.loads(capsys.readouterr().out)["results"]
     assert result["location"] == f"{table}:{number}" or result["location"].endswith(f"04-helse.observations.csv:{number}")
     assert main(["validate", "--build-dir", str(out), "--severity", "violation"]) == 1
-    assert f"fil: " in capsys.readouterr().out
+    assert "fil: " in capsys.readouterr().out

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from helpers import free_port
+from helpers import free_port, stop
 
 PACKAGE = "virtuoso-opensource"
 SERVICE = "virtuoso-opensource-7"
@@ -169,16 +169,6 @@ def _wait_until_up(process: subprocess.Popen, base: str, directory: Path) -> boo
     raise RuntimeError(f"Virtuoso did not answer on {base} within {START_TIMEOUT_S:g} s: {_log_tail(directory)}")
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_S)
-
-
 @contextlib.contextmanager
 def running_virtuoso(directory: Path, binary: str | None = None, attempts: int = 3):
     """virtuoso-t in the foreground with DIRECTORY/virtuoso.ini (written here on free ports);
@@ -202,5 +192,5 @@ def running_virtuoso(directory: Path, binary: str | None = None, attempts: int =
                 yield VirtuosoServer(base, process, directory)
                 return
         finally:
-            stop(process)
+            stop(process, STOP_TIMEOUT_S)
     raise RuntimeError(f"Virtuoso would not start ({attempts} attempts): {_log_tail(directory)}")
