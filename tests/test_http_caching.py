@@ -149,7 +149,9 @@ def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path, monkeypa
 
     monkeypatch.setattr(export_routes, "run_export", counting)
     served = _copy(build_dir, tmp_path)
-    with TestClient(create_app(Settings(build_dir=served, workers=1, cache_mb=0))) as test_client:
+    # timeout: the waiters may wait for a heavy slot as long as the one computation takes on a slow machine
+    # (with the default 5 s, admission answers them 503, as it should; that is tests/test_attacks.py's subject)
+    with TestClient(create_app(Settings(build_dir=served, workers=1, cache_mb=0, timeout=120))) as test_client:
         answers = []
         threads = [threading.Thread(target=lambda: answers.append(test_client.get("/export/ks-taxonomy")))
                    for _ in range(6)]
