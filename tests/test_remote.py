@@ -204,16 +204,6 @@ def _named_questions():
     return sorted(named.discover())
 
 
-# Virtuoso 7.2 answers a computed boolean (a comparison, EXISTS, even IF(…, true, false)) as
-# "0"/"1"^^xsd:integer, and GROUP_CONCAT over no values as "" where Oxigraph leaves it unbound.
-# Rewriting these questions around it hit a Virtuoso compiler error (SQ156); not solved yet.
-VIRTUOSO_DIFFERS = {
-    "indikator-tidsserie": "?revised (EXISTS) comes back as 0/1 integers from Virtuoso",
-    "kommuneplanmal-status": "?met (a comparison) comes back as 0/1 integers from Virtuoso",
-    "kostra-for-tjenesteomrade": "?functions is \"\" from Virtuoso where Oxigraph leaves GROUP_CONCAT of nothing unbound",
-}
-
-
 @pytest.mark.parametrize("name", _named_questions())
 def test_every_named_question_gives_the_same_rows_remotely(remote, build_dir, name):
     from sdggraph.query import named as named_queries
@@ -221,10 +211,7 @@ def test_every_named_question_gives_the_same_rows_remotely(remote, build_dir, na
     local_header, local_rows = named_queries.run(name, {}, build_dir)
     remote_header, remote_rows = cli_remote(remote.query_url, lambda: named_queries.run(name, {}, build_dir))
     assert remote_header == local_header
-    same = canonical(remote_rows) == canonical(local_rows)
-    if not same and getattr(remote, "engine", "") == "virtuoso" and name in VIRTUOSO_DIFFERS:
-        pytest.xfail(VIRTUOSO_DIFFERS[name])  # known and in the README; once Virtuoso agrees, this passes
-    assert same, f"{name}: the remote rows differ from the local ones"
+    assert canonical(remote_rows) == canonical(local_rows), f"{name}: the remote rows differ from the local ones"
     # revisjoner is empty while data/ has one edition (tests/test_editions.py builds a second one)
     if not named_queries.get(name).is_check and name != "revisjoner":
         assert local_rows, f"{name} answers nothing locally: the comparison would prove nothing"
