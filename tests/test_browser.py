@@ -157,7 +157,7 @@ def missing_2024(page):
 def test_a_named_question_shows_its_question_and_parameters_not_developer_notes(page, missing_2024):
     assert missing_2024.startswith("# question-nb: Hvilke indikatorer har ikke tall")
     assert "# question-en: Which indicators" in missing_2024
-    assert "# parameter year = 2024 → ?year" in missing_2024
+    assert "# parameter year = 2024 (@latest-reporting-year) → ?year" in missing_2024  # computed from the editions
     assert "100×" not in missing_2024 and "OPTIONAL + !BOUND" not in missing_2024
     assert page.find_element("id", "query-question").text.startswith("Hvilke indikatorer har ikke tall")
     tabs = [tab.text for tab in page.find_elements("css selector", ".tab.active")]

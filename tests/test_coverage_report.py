@@ -228,6 +228,26 @@ def test_markdown_has_every_section(report):
     assert "| MED-4 " in text and "Rapporteres kvalitativt" in text
 
 
+def test_the_comparison_prose_takes_its_years_and_areas_from_the_records():
+    from sdggraph.report.render import years_said
+
+    def cell(code, year, provisional=False):
+        return {"area_code": code, "year": year, "provisional": provisional}
+    records = [cell("3203", "2024"), cell("3203", "2025", True), cell("3201", "2025", True), cell("3201", "2023")]
+    assert years_said(records, asker=True) == "2024 og 2025"
+    assert years_said(records) == "2023, 2024 og 2025"
+    assert years_said(records, provisional=True, wrap=" ({}: foreløpige tall)") == " (2025: foreløpige tall)"
+    assert years_said(records[:1], provisional=True, wrap=" ({})") == ""
+
+
+def test_the_comparison_prose_says_the_reports_years(report):
+    from sdggraph.report.render import render_html
+
+    html = render_html(report)
+    assert ("(Asker 2023 og 2024 ved siden av Bærum, Drammen, Lillestrøm og KOSTRA-gruppe 12; "
+            "2024 er foreløpige tall)") in html
+
+
 def test_report_coverage_command_writes_the_file(project_dir, tmp_path, capsys):
     out = tmp_path / "dekning.json"
     assert main(["report", "coverage", "--format", "json", "--out", str(out)]) == 0

@@ -89,6 +89,36 @@ def test_missing_figures_leave_out_retired_and_not_yet_introduced_indicators(edi
     assert "OKO-05" not in ids_2021 and "INN-09" not in ids_2021  # INN-09 was measured in 2021
 
 
+def test_a_year_parameter_defaults_to_the_latest_reporting_year_of_the_editions(edition_build, build_dir):
+    """`year` of indikatorer-uten-tall is declared `@latest-reporting-year`: 2025 once the 2025 edition is in."""
+    from fastapi.testclient import TestClient
+
+    from sdggraph.server.app import create_app
+    from sdggraph.server.settings import Settings
+
+    assert {r["year"] for r in records("indikatorer-uten-tall", {}, edition_build)} == {"2025"}
+    assert {r["year"] for r in records("indikatorer-uten-tall", {}, build_dir)} == {"2024"}  # data/ alone
+    assert records("indikatorer-uten-tall", {}, edition_build) == records("indikatorer-uten-tall", {"year": "2025"}, edition_build)
+    # the KOSTRA question's years are the latest of Asker's KOSTRA figures (the fixture adds none)
+    assert {(r["previousYear"], r["latestYear"]) for r in records("kostra-for-tjenesteomrade", {}, edition_build)} == {("2023", "2024")}
+    with TestClient(create_app(Settings(build_dir=edition_build, workers=1))) as client:
+        listed = {q["name"]: q for q in client.get("/queries").json()}["indikatorer-uten-tall"]["params"][0]
+        assert (listed["default"], listed["declared_default"]) == ("2025", "@latest-reporting-year")
+        rows = client.get("/queries/indikatorer-uten-tall", params={"format": "json"}).json()
+        assert rows and {row["year"] for row in rows} == {"2025"}
+        text = client.get("/queries/indikatorer-uten-tall", params={"format": "sparql"}).text
+        assert "# parameter year = 2025 (@latest-reporting-year)" in text and '"2025"^^' in text
+
+
+def test_a_graph_without_editions_asks_for_the_year(tmp_path):
+    from sdggraph.query.named import ParameterError
+
+    query = named_queries.get("indikatorer-uten-tall")
+    with pytest.raises(ParameterError, match="give year="):
+        query.bindings({}, {})
+    assert query.bindings({"year": "2023"}, {})["year"].value == "2023"
+
+
 def test_revisjoner_lists_exactly_the_revision_and_the_filled_in_figures(edition_build):
     got = records("revisjoner", {}, edition_build)
     assert [(r["id"], r["year"], r["oldStatusLabel"], r["oldValue"], r["newStatusLabel"], r["newValue"]) for r in got] == [

@@ -199,9 +199,14 @@ def test_dimension_code_list_is_the_indicator_scheme(cube):
 def test_comparison_cells_are_a_second_data_set_by_area(cube, built_graph):
     """Issue 13: the comparison tables' cells, grouped by sdmx-dimension:refArea, re-loaded from the cube."""
     comparison_set = URIRef("https://w3id.org/sdggraph/kommune/3203/dataset/comparison-observations")
-    observations = set(cube.subjects(URIRef(QB + "dataSet"), comparison_set))
+    without_set = URIRef(f"{comparison_set}-without-figure")
+    with_figure = set(cube.subjects(URIRef(QB + "dataSet"), comparison_set))
+    without_figure = set(cube.subjects(URIRef(QB + "dataSet"), without_set))
+    observations = with_figure | without_figure
     assert observations == set(built_graph.subjects(RDF.type, URIRef(SG + "ComparisonObservation")))
-    assert len(observations) == 504 + 186
+    assert len(observations) == 504 + 186 and len(without_figure) == 16  # «-» and empty cells
+    assert all(cube.value(o, URIRef(SDMX_MEASURE)) is None for o in without_figure)  # no NaN
+    assert all(cube.value(o, URIRef(QB + "dataSet")) == built_graph.value(o, URIRef(QB + "dataSet")) for o in observations)
     ref_area = URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refArea")
     per_area = Counter(str(cube.value(o, ref_area)).rsplit("/", 1)[1] for o in observations)
     assert per_area["kostra-group-EKG12"] == 84 and per_area["municipality-3205"] == 84 + 2
@@ -238,6 +243,26 @@ def test_avg_is_the_mean_of_the_figures(cube_bytes, built_graph):
         assert math.isclose(avg, sum(values) / len(values), rel_tol=1e-9), indicator
     rdflib_rows = Graph().parse(data=cube_bytes, format="turtle").query(query)
     assert all(not math.isnan(float(row.avg)) for row in rdflib_rows)
+
+
+def test_avg_over_a_comparison_measure_is_the_mean_of_its_figures(cube_bytes, built_graph):
+    """The same for the comparison tables: a measure with empty or «-» cells averages its figures."""
+    expected = {}
+    for obs in built_graph.subjects(RDF.type, URIRef(SG + "ComparisonObservation")):
+        value = built_graph.value(obs, URIRef(SG + "value"))
+        measure = str(built_graph.value(obs, URIRef(SG + "ofMeasure")))
+        expected.setdefault(measure, [])
+        if value is not None:
+            expected[measure].append(float(value))
+    gappy = {m for m in expected if len(expected[m]) < sum(1 for o in built_graph.subjects(URIRef(SG + "ofMeasure"), URIRef(m)))}
+    assert gappy, "no measure has a cell without a figure: the test would prove nothing"
+    store = pyoxigraph.Store()
+    store.load(cube_bytes, format=pyoxigraph.RdfFormat.TURTLE)
+    got = {row["m"].value: float(row["avg"].value) for row in store.query(f"""
+        SELECT ?m (AVG(?v) AS ?avg) WHERE {{ ?obs <{SG}ofMeasure> ?m ; <{SDMX_MEASURE}> ?v }} GROUP BY ?m""")}
+    for measure in gappy:
+        values = expected[measure]
+        assert math.isclose(got[measure], sum(values) / len(values), rel_tol=1e-9), measure
 
 
 def test_area_dimension(cube):

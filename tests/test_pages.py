@@ -219,6 +219,8 @@ def test_service_area_page_lists_its_kostra_figures_with_a_chart(client):
     assert "KOSTRA-tall i kapitlet (13)" in page.text
     assert page.text.count('<figure class="small-multiple"') == 13 and "<svg" in page.text
     assert "VEL-03" in page.text and "KOSTRA-gruppe 12 2024" in page.text
+    # the years in the prose are the data's: Asker's years, and which are provisional (sg:provisional)
+    assert "Asker 2023 og 2024 ved siden av" in page.text and "KOSTRA-gruppe 12 (2024: foreløpige tall)" in page.text
     measure = client.get("/kommune/3203/comparison-measure/VEL-03", headers=BROWSER).text
     assert "Områdene i rapportens tabell" in measure and "Lillestrøm" in measure
 

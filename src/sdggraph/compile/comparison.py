@@ -18,6 +18,8 @@ from rdflib.namespace import PROV, RDF, SKOS, XSD
 from ..config import DEFAULT_BASE_IRI, QB, SG, resource
 
 COMPARISON_DATASET = URIRef(resource("dataset", "comparison-observations"))
+# Cells without a figure («-», an empty cell): a data set of their own, as for the indicators (export/datacube.py)
+COMPARISON_WITHOUT_FIGURE_DATASET = URIRef(resource("dataset", "comparison-observations-without-figure"))
 REF_AREA = DEFAULT_BASE_IRI + "ref-area/"
 ASKER_AREA = URIRef(REF_AREA + "municipality-3203")
 
@@ -126,7 +128,7 @@ def compile_comparison_observations(graph: Graph, rows, context: dict):
             row.fail("status 'measured' needs a value, and only 'measured' may have one")
         observation = URIRef(resource("comparison-observation", f"{ident}-{code}-{year}"))
         graph.add((observation, RDF.type, SG.ComparisonObservation))
-        graph.add((observation, QB.dataSet, COMPARISON_DATASET))
+        graph.add((observation, QB.dataSet, COMPARISON_DATASET if value is not None else COMPARISON_WITHOUT_FIGURE_DATASET))
         graph.add((observation, SG.ofMeasure, measure_iri(ident)))
         graph.add((observation, SG.refArea, area))
         graph.add((observation, SG.year, Literal(year, datatype=XSD.gYear)))

@@ -140,6 +140,29 @@ def describe_publisher(out: Graph, graph: Graph) -> URIRef:
 
 # Areas as shared resources, the same for every municipality's graph (<base>ref-area/…, from
 # data/comparison/), so cubes of several municipalities combine on sdmx-dimension:refArea.
+def cube_structure(out: Graph, dsd: URIRef, dimensions: list[tuple[str, URIRef]], measure: URIRef,
+                   attributes: list[tuple[str, URIRef]]) -> None:
+    """A qb:DataStructureDefinition in the normal form (§10.1: componentProperty stated, every
+    component required): the dimensions in order, one measure, then the attributes."""
+    qb = config.QB
+    components = [(name, "dimension", prop) for name, prop in dimensions] + [("value", "measure", measure)]
+    components += [(name, "attribute", prop) for name, prop in attributes]
+    kinds = {"dimension": (qb.dimension, qb.DimensionProperty), "measure": (qb.measure, qb.MeasureProperty),
+             "attribute": (qb.attribute, qb.AttributeProperty)}
+    out.add((dsd, RDF.type, qb.DataStructureDefinition))
+    for order, (name, kind, prop) in enumerate(components, start=1):
+        spec = URIRef(f"{dsd}/{name}")
+        link, prop_class = kinds[kind]
+        out.add((dsd, qb.component, spec))
+        out.add((spec, RDF.type, qb.ComponentSpecification))
+        out.add((spec, link, prop))
+        out.add((spec, qb.componentProperty, prop))
+        out.add((spec, qb.order, Literal(order)))
+        out.add((spec, qb.componentRequired, Literal(True)))
+        out.add((prop, RDF.type, prop_class))
+        out.add((prop, RDF.type, RDF.Property))
+
+
 def area_scheme() -> URIRef:
     """The code list of the area dimension in the exports: the reference areas of data/comparison/."""
     return rebased(config.DEFAULT_BASE_IRI + "ref-area/scheme")

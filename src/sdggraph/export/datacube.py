@@ -50,6 +50,7 @@ from .common import (
     SDMX_MEASURE,
     Ns,
     area_scheme,
+    cube_structure,
     data_date,
     describe_area,
     editions,
@@ -91,23 +92,8 @@ def _structure(out: Graph, dsd: URIRef, measure: URIRef, attributes: list[tuple[
     """A DSD with the shared dimensions (indicator, year, area), one measure and required
     attributes, and its slice key (one time series per indicator and area); returns the key."""
     sg = Ns.sg()
-    components = [("indicator", "dimension", sg.ofIndicator), ("year", "dimension", sg.year),
-                  ("area", "dimension", SDMX_DIMENSION.refArea), ("value", "measure", measure)]
-    components += [(name, "attribute", prop) for name, prop in attributes]
-    kinds = {"dimension": (QB.dimension, QB.DimensionProperty), "measure": (QB.measure, QB.MeasureProperty),
-             "attribute": (QB.attribute, QB.AttributeProperty)}
-    out.add((dsd, RDF.type, QB.DataStructureDefinition))
-    for order, (name, kind, prop) in enumerate(components, start=1):
-        spec = URIRef(f"{dsd}/{name}")
-        link, prop_class = kinds[kind]
-        out.add((dsd, QB.component, spec))
-        out.add((spec, RDF.type, QB.ComponentSpecification))
-        out.add((spec, link, prop))
-        out.add((spec, QB.componentProperty, prop))  # normalised form (§10.1)
-        out.add((spec, QB.order, Literal(order)))
-        out.add((spec, QB.componentRequired, Literal(True)))
-        out.add((prop, RDF.type, prop_class))
-        out.add((prop, RDF.type, RDF.Property))
+    cube_structure(out, dsd, [("indicator", sg.ofIndicator), ("year", sg.year), ("area", SDMX_DIMENSION.refArea)],
+                   measure, attributes)
     slice_key = URIRef(f"{dsd}/slice-by-indicator")
     out.add((dsd, QB.sliceKey, slice_key))
     out.add((slice_key, RDF.type, QB.SliceKey))

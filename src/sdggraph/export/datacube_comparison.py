@@ -1,74 +1,68 @@
-"""The report's comparison tables (issue 13) as a second qb:DataSet in the `datacube` export.
+"""The report's comparison tables (issue 13) as two further qb:DataSets in the `datacube` export.
 
-Structure (its own qb:DataStructureDefinition, in the normal form the indicator cube uses):
-* dimensions: the measure (`sg:ofMeasure`, coded: the code list is the scheme of comparison
-  measures), the reference area (`sdmx-dimension:refArea`, coded: the scheme of reference areas,
-  whose members carry their official codes, so the cube combines with other municipalities' cubes
-  on the same area IRIs) and the reference period (`sg:year`);
-* measure: `sdmx-measure:obsValue`, "NaN"^^xsd:double where the table has no figure (as in the
-  indicator cube, IC-14);
-* attributes: unit, SDMX observation status (obsStatus-A for a figure, obsStatus-M for «-» and an
-  empty cell) and sdggraph's finer status (Målt / Ikke tilgjengelig (-) / Tom celle).
-The KOSTRA 2024 figures are provisional («foreløpige tall publisert 15. mars 2025»): they keep
-obsStatus-A like every figure and carry `sg:provisional true` beside it.
+Structure (in the normal form the indicator cube uses), split the same way as the indicator cube:
+* **Figures** (`…/dataset/comparison-observations`): dimensions the measure (`sg:ofMeasure`, coded:
+  the scheme of comparison measures), the reference area (`sdmx-dimension:refArea`, coded: the scheme
+  of reference areas, whose members carry their official codes, so the cube combines with other
+  municipalities' cubes on the same area IRIs) and the reference period (`sg:year`); measure
+  `sdmx-measure:obsValue`; attributes unit, SDMX status (obsStatus-A) and sdggraph's status.
+* **Without figure** (`…/dataset/comparison-observations-without-figure`): the cells printed «-» or
+  left empty. Same dimensions; the measure is sdggraph's status (Ikke tilgjengelig (-) / Tom celle);
+  attributes unit and SDMX status (obsStatus-M). No NaN, so `AVG(?v)` over a measure is the mean of
+  its figures.
+Provisional figures (e.g. KOSTRA's «foreløpige tall») keep obsStatus-A like every figure and carry
+`sg:provisional true` beside it.
 """
 
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from .. import config
-from ..compile.comparison import COMPARISON_DATASET
+from ..compile.comparison import COMPARISON_DATASET, COMPARISON_WITHOUT_FIGURE_DATASET
 from .common import (SDMX_ATTRIBUTE, SDMX_CODE, SDMX_CONCEPT, SDMX_DIMENSION, SDMX_MEASURE, Ns, area_scheme,
-                     municipality, rebased)
+                     cube_structure, editions, municipality, rebased)
 
 QB = config.QB
-MISSING = Literal("NaN", datatype=XSD.double)
 
 
 def comparison_cube(graph: Graph) -> Graph:
     sg = Ns.sg()
     out = Graph()
-    dataset = rebased(str(COMPARISON_DATASET))
-    dsd = URIRef(f"{dataset}/structure")
+    figures, without = rebased(str(COMPARISON_DATASET)), rebased(str(COMPARISON_WITHOUT_FIGURE_DATASET))
     measures_scheme = rebased(config.resource("scheme", "comparison-measures"))
     areas_scheme = area_scheme()  # the one code list of the area dimension, shared with the indicator cube
     observations = sorted(graph.subjects(RDF.type, sg.ComparisonObservation))
     if not observations:
         return out
 
-    out.add((dataset, RDF.type, QB.DataSet))
-    out.add((dataset, QB.structure, dsd))
-    for lang, title in (("nb", "Asker ved siden av andre områder: årsrapportens sammenligningstabeller 2024"),
-                        ("en", "Asker beside other areas: the comparison tables of the annual report 2024")):
-        out.add((dataset, DCTERMS.title, Literal(title, lang=lang)))
-        out.add((dataset, RDFS.label, Literal(title, lang=lang)))
-    out.add((dataset, DCTERMS.description, Literal(
-        "Befolkning, boligproduksjon og sysselsetting (Asker, nabokommuner, fylker, Norge) og KOSTRA-tallene i "
-        "tjenesteområdenes kapitler (Asker 2023 og 2024, Bærum, Drammen, Lillestrøm og KOSTRA-gruppe 12 for 2024).",
-        lang="nb")))
-    out.add((dataset, DCTERMS.publisher, municipality()))
+    latest = (editions(graph) or [None])[-1]  # the edition whose tables these are (from the data)
+    report_nb = f"sammenligningstabellene i {latest.label_nb}" if latest else "årsrapportens sammenligningstabeller"
+    report_en = f"the comparison tables of {latest.label_en}" if latest else "the comparison tables of the annual report"
+    titles = {figures: (f"Asker ved siden av andre områder: {report_nb}, tall",
+                        f"Asker beside other areas: {report_en}, figures"),
+              without: (f"Asker ved siden av andre områder: {report_nb}, celler uten tall",
+                        f"Asker beside other areas: {report_en}, cells without a figure")}
+    dimensions = [("measure", sg.ofMeasure), ("area", SDMX_DIMENSION.refArea), ("year", sg.year)]
+    cube_structure(out, URIRef(f"{figures}/structure"), dimensions, SDMX_MEASURE.obsValue,
+                   [("unit", SDMX_ATTRIBUTE.unitMeasure), ("obs-status", SDMX_ATTRIBUTE.obsStatus),
+                    ("status", sg.observationStatus)])
+    cube_structure(out, URIRef(f"{without}/structure"), dimensions, sg.observationStatus,
+                   [("unit", SDMX_ATTRIBUTE.unitMeasure), ("obs-status", SDMX_ATTRIBUTE.obsStatus)])
+    for dataset, (title_nb, title_en) in titles.items():
+        out.add((dataset, RDF.type, QB.DataSet))
+        out.add((dataset, QB.structure, URIRef(f"{dataset}/structure")))
+        for lang, title in (("nb", title_nb), ("en", title_en)):
+            out.add((dataset, DCTERMS.title, Literal(title, lang=lang)))
+            out.add((dataset, RDFS.label, Literal(title, lang=lang)))
+        out.add((dataset, DCTERMS.description, Literal(
+            "Befolkning, boligproduksjon og sysselsetting (Asker, nabokommuner, fylker, Norge) og KOSTRA-tallene i "
+            "tjenesteområdenes kapitler, slik årsrapportens tabeller trykker dem.", lang="nb")))
+        out.add((dataset, DCTERMS.publisher, municipality()))
+    out.add((figures, DCTERMS.relation, without))
+    out.add((without, DCTERMS.relation, figures))
 
-    out.add((dsd, RDF.type, QB.DataStructureDefinition))
-    components = [("measure", "dimension", sg.ofMeasure, 1), ("area", "dimension", SDMX_DIMENSION.refArea, 2),
-                  ("year", "dimension", sg.year, 3), ("value", "measure", SDMX_MEASURE.obsValue, 4),
-                  ("unit", "attribute", SDMX_ATTRIBUTE.unitMeasure, 5),
-                  ("obs-status", "attribute", SDMX_ATTRIBUTE.obsStatus, 6),
-                  ("status", "attribute", sg.observationStatus, 7)]
-    kinds = {"dimension": (QB.dimension, QB.DimensionProperty), "measure": (QB.measure, QB.MeasureProperty),
-             "attribute": (QB.attribute, QB.AttributeProperty)}
-    for name, kind, prop, order in components:
-        spec = URIRef(f"{dsd}/{name}")
-        link, prop_class = kinds[kind]
-        out.add((dsd, QB.component, spec))
-        out.add((spec, RDF.type, QB.ComponentSpecification))
-        out.add((spec, link, prop))
-        out.add((spec, QB.componentProperty, prop))
-        out.add((spec, QB.order, Literal(order)))
-        out.add((spec, QB.componentRequired, Literal(True)))
-        out.add((prop, RDF.type, prop_class))
-        out.add((prop, RDF.type, RDF.Property))
     for prop, range_, scheme in ((sg.ofMeasure, sg.ComparisonMeasure, measures_scheme),
                                  (SDMX_DIMENSION.refArea, sg.ReferenceArea, areas_scheme)):
         out.add((prop, RDF.type, QB.CodedProperty))
@@ -98,11 +92,12 @@ def comparison_cube(graph: Graph) -> Graph:
         areas.add(area)
         out.add((obs, RDF.type, QB.Observation))
         out.add((obs, RDF.type, sg.ComparisonObservation))
-        out.add((obs, QB.dataSet, dataset))
+        out.add((obs, QB.dataSet, figures if value is not None else without))
         out.add((obs, sg.ofMeasure, measure))
         out.add((obs, SDMX_DIMENSION.refArea, area))
         out.add((obs, sg.year, graph.value(obs, sg.year)))
-        out.add((obs, SDMX_MEASURE.obsValue, value if value is not None else MISSING))
+        if value is not None:
+            out.add((obs, SDMX_MEASURE.obsValue, value))
         out.add((obs, sg.observationStatus, status))
         out.add((obs, SDMX_ATTRIBUTE.obsStatus, SDMX_CODE["obsStatus-A" if status == sg.Measured else "obsStatus-M"]))
         for prop in (sg.printedValue, sg.provisional):

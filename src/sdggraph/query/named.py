@@ -7,6 +7,10 @@ other comment lines are free text; the header ends at the first line that is not
     # question-en: <the question in English>
     # param: <name> = <default> [(<choice> | <choice> ...)] [/<regex>/] -> ?<variable> as <kind>
 
+A default that starts with `@` is computed from the graph the question runs on, never written in
+the file: `@latest-reporting-year` is the latest reporting year of the report editions (so a new
+edition moves it). `COMPUTED_DEFAULTS` holds the query for each.
+
 `<kind>` is either `IRI <prefix>:{value}` (an IRI made from a prefix of config.PREFIXES and the
 value, e.g. `IRI sdg:{value}`) or a datatype: `xsd:gYear`, `xsd:integer`, `xsd:decimal`,
 `xsd:string` (a typed literal). A value must be one of the choices when they are given, else match
@@ -57,6 +61,14 @@ LEXICAL = {  # the lexical forms accepted when a param names no choices or regex
 }
 
 
+COMPUTED_DEFAULTS = {  # "@name" defaults: a SELECT of one ?value from the graph
+    "latest-reporting-year": (
+        "PREFIX sg: <https://w3id.org/sdggraph/ontology#>\n"
+        "SELECT (MAX(STR(?year)) AS ?value) WHERE { ?edition a sg:ReportEdition ; sg:reportingYear ?year }"),
+}
+COMPUTED_PREFIX = "@"
+
+
 class UnknownQueryError(SdggraphError):
     """No named question by that name (HTTP 404)."""
 
@@ -79,6 +91,11 @@ class Param:
     pattern: str | None = None
     iri_prefix: str | None = None  # for IRI params: prefix and fixed local part before the value
     iri_local: str = ""
+
+    @property
+    def computed_default(self) -> str | None:
+        """The COMPUTED_DEFAULTS name of a default that comes from the graph, else None."""
+        return self.default[len(COMPUTED_PREFIX):] if self.default.startswith(COMPUTED_PREFIX) else None
 
     def accepts(self, value: str) -> bool:
         if self.choices:
@@ -125,48 +142,81 @@ class NamedQuery:
         base = config.base_iri()
         return self.source if base == config.DEFAULT_BASE_IRI else self.source.replace(config.DEFAULT_BASE_IRI, base)
 
-    def bindings(self, values: Mapping[str, str] | None = None) -> dict[str, object]:
-        """Variable name → typed term for every parameter (defaults where no value is given)."""
+    def values_with_defaults(self, values: Mapping[str, str] | None = None,
+                             computed: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Parameter name → value: the given ones, else the default (a computed default's value
+        from `computed`, see compute_defaults)."""
         values = dict(values or {})
         known = {param.name: param for param in self.params}
         unknown = sorted(set(values) - set(known))
         if unknown:
             names = ", ".join(known) or "none"
             raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for '{self.name}' (parameters: {names})")
-        return {param.variable: param.term(values.get(param.name, param.default)) for param in self.params}
+        for param in self.params:
+            if param.name in values:
+                continue
+            if param.computed_default is None:
+                values[param.name] = param.default
+            elif (computed or {}).get(param.computed_default):
+                values[param.name] = computed[param.computed_default]
+            else:
+                raise ParameterError(f"parameter '{param.name}' of '{self.name}' has no value: its default "
+                                     f"({param.default}) comes from the graph, which has none; give {param.name}=…")
+        return values
 
-    def with_values(self, values: Mapping[str, str] | None = None) -> str:
+    @property
+    def computed_defaults(self) -> tuple[str, ...]:
+        return tuple(sorted({p.computed_default for p in self.params if p.computed_default}))
+
+    def bindings(self, values: Mapping[str, str] | None = None,
+                 computed: Mapping[str, str] | None = None) -> dict[str, object]:
+        """Variable name → typed term for every parameter (defaults where no value is given)."""
+        values = self.values_with_defaults(values, computed)
+        return {param.variable: param.term(values[param.name]) for param in self.params}
+
+    def with_values(self, values: Mapping[str, str] | None = None,
+                    computed: Mapping[str, str] | None = None) -> str:
         """The query text with the parameters bound by an inline VALUES block (for other SPARQL servers)."""
         from ..store.remote import inject_values  # the same placement remote mode uses
 
-        return inject_values(self.sparql, self.bindings(values))
+        return inject_values(self.sparql, self.bindings(values, computed))
 
-    @property
-    def shown(self) -> str:
+    def shown(self, computed: Mapping[str, str] | None = None) -> str:
         """The query as users see it in the editor: the header's question and parameter lines, and
-        the query without the developers' comment lines (how it is evaluated, why so)."""
+        the query without the developers' comment lines (how it is evaluated, why so). A computed
+        default is shown as its value in this graph, with what it is."""
         params = {param.name: param for param in self.params}
+        defaults = self.values_with_defaults({}, computed)
         lines = []
         for line in self.sparql.splitlines():
             header = HEADER_LINE.match(line)
             if header and header.group(1) == "param":  # the value, not the binding rule
                 param = params[PARAM_SPEC.match(header.group(2))["name"]]
                 choices = f" ({' | '.join(param.choices)})" if param.choices else ""
-                lines.append(f"# parameter {param.name} = {param.default}{choices} → ?{param.variable}")
+                what = f" ({param.default})" if param.computed_default else ""
+                lines.append(f"# parameter {param.name} = {defaults[param.name]}{what}{choices} → ?{param.variable}")
             elif header or not line.lstrip().startswith("#"):
                 lines.append(line)
         return "\n".join(lines) + "\n"
 
-    def shown_with_values(self, values: Mapping[str, str] | None = None) -> str:
+    def shown_with_values(self, values: Mapping[str, str] | None = None,
+                          computed: Mapping[str, str] | None = None) -> str:
         """`shown` with the parameters bound by a VALUES block, as the editor runs it."""
         from ..store.remote import inject_values
 
-        return inject_values(self.shown, self.bindings(values))
+        return inject_values(self.shown(computed), self.bindings(values, computed))
 
-    def describe(self) -> dict:
+    def describe(self, computed: Mapping[str, str] | None = None) -> dict:
+        """The question for clients; a computed default is given as its value in this graph (`default`)
+        and as declared (`declared_default`)."""
+        defaults = self.values_with_defaults({}, computed)
+        params = []
+        for param in self.params:
+            described = param.describe()
+            described["declared_default"], described["default"] = param.default, defaults[param.name]
+            params.append(described)
         return {"name": self.name, "question_nb": self.question_nb, "question_en": self.question_en,
-                "params": [param.describe() for param in self.params], "check": self.is_check,
-                "sparql": self.shown_with_values()}
+                "params": params, "check": self.is_check, "sparql": self.shown_with_values({}, computed)}
 
 
 def parse_param(spec: str, path: Path) -> Param:
@@ -186,7 +236,11 @@ def parse_param(spec: str, path: Path) -> Param:
         param = Param(match["name"], match["default"], match["variable"], kind_text, choices, match["pattern"])
     else:
         raise QueryFileError(f"{path}: kind must be 'IRI prefix:{{value}}' or one of {', '.join(LEXICAL)}: {spec}")
-    if not param.accepts(param.default):
+    if param.computed_default is not None:
+        if param.computed_default not in COMPUTED_DEFAULTS:
+            raise QueryFileError(f"{path}: unknown computed default '{param.default}' of '{param.name}' "
+                                 f"(known: {', '.join(COMPUTED_PREFIX + name for name in COMPUTED_DEFAULTS)})")
+    elif not param.accepts(param.default):
         raise QueryFileError(f"{path}: the default '{param.default}' of '{param.name}' is not an allowed value")
     return param
 
@@ -248,12 +302,30 @@ def get(name: str, queries_dir: Path | None = None, max_age: float = 0.0) -> Nam
     return queries[name]
 
 
+def compute_defaults(names, select) -> dict[str, str]:
+    """Computed default name → its value in the graph `select(sparql)` (→ header, rows) reads;
+    a default the graph has no value for is left out."""
+    values = {}
+    for name in names:
+        _header, rows = select(COMPUTED_DEFAULTS[name])
+        if rows and rows[0] and rows[0][0] is not None:
+            values[name] = rows[0][0].value
+    return values
+
+
+def defaults_in(query: NamedQuery, build_dir: Path | None = None) -> dict[str, str]:
+    """The question's computed defaults in the graph `run` reads (the build, or the remote endpoint)."""
+    from ..store.local import select
+
+    return compute_defaults(query.computed_defaults, lambda sparql: select(sparql, build_dir=build_dir))
+
+
 def run(name: str, params: Mapping[str, str] | None = None, build_dir: Path | None = None):
     """(header, rows of pyoxigraph terms or None) of a named question with its parameters bound."""
     from ..store.local import select
 
     query = get(name)
-    return select(query.sparql, query.bindings(params), build_dir=build_dir)
+    return select(query.sparql, query.bindings(params, defaults_in(query, build_dir)), build_dir=build_dir)
 
 
 def run_named(name: str, params: Mapping[str, str] | None = None,

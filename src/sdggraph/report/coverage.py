@@ -517,7 +517,7 @@ def comparison() -> list[dict]:
     measure, area and year, in table order (measure, then Asker first and the other areas by code, then year)."""
     found = rows(f"""
         SELECT ?table ?tableOrder ?tableLabel ?measure ?id ?order ?measureLabel ?serviceAreaLabel ?unitLabel
-               ?area ?code ?areaLabel ?areaKind ?year ?value ?printed ?status
+               ?area ?code ?areaLabel ?areaKind ?year ?value ?printed ?status ?provisional
         WHERE {{
             ?obs sg:ofMeasure ?measure ; sg:refArea ?area ; sg:year ?year ; sg:observationStatus ?status .
             ?measure skos:notation ?id ; sg:order ?order ; sg:inTable ?table .
@@ -526,6 +526,7 @@ def comparison() -> list[dict]:
             FILTER (?areaKind IN (sg:MunicipalityArea, sg:CountyArea, sg:CountryArea, sg:KostraGroup))
             OPTIONAL {{ ?obs sg:value ?value }}
             OPTIONAL {{ ?obs sg:printedValue ?printed }}
+            OPTIONAL {{ ?obs sg:provisional ?provisional }}
             OPTIONAL {{ ?measure sg:reportedBy ?serviceArea . {label('?serviceArea', 'serviceAreaLabel')} }}
             OPTIONAL {{ ?measure sg:unit ?unit . {label('?unit', 'unitLabel')} }}
             {label('?table', 'tableLabel')}
@@ -538,6 +539,7 @@ def comparison() -> list[dict]:
         "measure_id": r["id"], "measure_label": r["measureLabel"], "unit_label": r["unitLabel"],
         "area_code": r["code"], "area_label": r["areaLabel"], "area_kind": short(r["areaKind"]),
         "year": r["year"], "value": number(r["value"]), "printed": r["printed"],
+        "provisional": r["provisional"] == "true",
         "status": short(r["status"]), "_sort": (int(r["tableOrder"]), int(r["order"]), r["id"],
                                                 r["code"] != config.KOMMUNENUMMER, kind_rank[short(r["areaKind"])],
                                                 r["code"], r["year"])} for r in found]

@@ -196,6 +196,16 @@ def comparison_tables(records: list[dict]) -> list[tuple[str, dict[str, list[dic
     return list(tables.items())
 
 
+def years_said(records: list[dict], asker: bool = False, provisional: bool = False, wrap: str = "{}") -> str:
+    """The records' years in words («2023 og 2024»), only Asker's or only provisional figures' when asked;
+    `wrap` places them in a phrase, and nothing is said when there are none."""
+    years = sorted({r["year"] for r in records if (not asker or r["area_code"] == config.KOMMUNENUMMER)
+                    and (not provisional or r.get("provisional"))})
+    if not years:
+        return ""
+    return wrap.format(years[0] if len(years) == 1 else ", ".join(years[:-1]) + " og " + years[-1])
+
+
 def cell_text(record: dict | None) -> str:
     if record is None:
         return ""
@@ -357,6 +367,10 @@ def comparison_section(records: list[dict]) -> str:
     """«Asker og sammenlignbare kommuner»: per table a grid of small multiples (one per measure) and the table."""
     if not records:
         return ""
+    kostra = [r for r in records if r["service_area_label"]]  # the KOSTRA tables of the service areas' chapters
+    beside = sorted({(r["area_kind"] == "KostraGroup", r["area_label"]) for r in kostra if r["area_code"] != config.KOMMUNENUMMER})
+    beside = [label for _group, label in beside]
+    beside_text = ", ".join(beside[:-1]) + " og " + beside[-1] if len(beside) > 1 else "".join(beside)
     parts = []
     for table_label, measures in comparison_tables(records):
         columns = list(dict.fromkeys((r["area_label"], r["year"]) for rs in measures.values() for r in rs))
@@ -377,8 +391,9 @@ def comparison_section(records: list[dict]) -> str:
                                 set(range(1, len(columns) + 1))))
     return section("sammenligning", "Asker og sammenlignbare kommuner", "Asker and comparable municipalities",
                    "Årsrapportens sammenligningstabeller: befolkning, boligproduksjon og sysselsetting ved siden av Bærum, "
-                   "Drammen, Lier, Oslo, fylkene og Norge, og KOSTRA-tallene i hvert tjenesteområdes kapittel (Asker 2023 "
-                   "og 2024 ved siden av Bærum, Drammen, Lillestrøm og KOSTRA-gruppe 12 for 2024; 2024 er foreløpige tall). "
+                   "Drammen, Lier, Oslo, fylkene og Norge, og KOSTRA-tallene i hvert tjenesteområdes kapittel "
+                   f"(Asker {years_said(kostra, asker=True)} ved siden av {beside_text}"
+                   f"{years_said(kostra, provisional=True, wrap='; {} er foreløpige tall')}). "
                    "Ett lite diagram per størrelse, Asker mørk. «–» er en tom celle, «-» rapportens eget «ikke tilgjengelig».",
                    "".join(parts))
 

@@ -11,7 +11,7 @@ import pyoxigraph
 
 from .. import config
 from ..report.coverage import number
-from ..report.render import area_bars, cell_text, number_text
+from ..report.render import area_bars, cell_text, number_text, years_said
 from .common import local_href
 
 IRI_SAFE = re.compile(r'^[^<>"{}|\\^`\s]+$')
@@ -24,7 +24,7 @@ def _query(store: pyoxigraph.Store, where: str, subject: str) -> list[dict]:
         PREFIX sg: <{sg}>
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT ?measure ?id ?order ?measureLabel ?unitLabel ?category ?categoryLabel ?categoryOrder
-               ?area ?code ?areaLabel ?kind ?year ?value ?printed ?status ?obs
+               ?area ?code ?areaLabel ?kind ?year ?value ?printed ?status ?provisional ?obs
         WHERE {{
             {where}
             ?obs sg:ofMeasure ?measure ; sg:refArea ?area ; sg:year ?year ; sg:observationStatus ?status .
@@ -36,6 +36,7 @@ def _query(store: pyoxigraph.Store, where: str, subject: str) -> list[dict]:
             OPTIONAL {{ ?measure sg:unit/skos:prefLabel ?unitLabel . FILTER(lang(?unitLabel) = "nb") }}
             OPTIONAL {{ ?obs sg:value ?value }}
             OPTIONAL {{ ?obs sg:printedValue ?printed }}
+            OPTIONAL {{ ?obs sg:provisional ?provisional }}
         }}"""
     if not IRI_SAFE.match(subject):  # the IRI of a resource the store holds; checked before it goes in the text
         return []
@@ -49,7 +50,7 @@ def _query(store: pyoxigraph.Store, where: str, subject: str) -> list[dict]:
             "measure": r["measure"], "measure_id": r["id"], "measure_label": r["measureLabel"], "unit_label": r["unitLabel"],
             "category_label": r["categoryLabel"], "area": r["area"], "area_code": r["code"], "area_label": r["areaLabel"],
             "year": r["year"], "value": number(r["value"]),
-            "printed": r["printed"], "status": r["status"].rsplit("#", 1)[-1],
+            "printed": r["printed"], "status": r["status"].rsplit("#", 1)[-1], "provisional": r["provisional"] == "true",
             "_sort": (int(r["categoryOrder"] or 0), int(r["order"]), r["id"], r["code"] != config.KOMMUNENUMMER,
                       KIND_RANK[kind], r["code"], r["year"])})
     records.sort(key=lambda rec: rec["_sort"])
@@ -82,8 +83,9 @@ def kostra_html(store: pyoxigraph.Store, service_area: str) -> str:
                     f'{escape(ident)}</a> {escape(rs[0]["measure_label"])}</td>{cells}</tr>')
     header = "".join(f"<th>{escape(a)} {escape(y)}</th>" for a, y in columns)
     return (f'<section class="kostra"><h2>KOSTRA-tall i kapitlet ({len(measures)})</h2>'
-            '<p class="muted">Asker 2023 og 2024 ved siden av sammenligningskommunene og KOSTRA-gruppe 12 (2024: '
-            'foreløpige tall). Asker er mørk i diagrammene; «–» er en tom celle i rapportens tabell.</p>'
+            f'<p class="muted">Asker {escape(years_said(records, asker=True))} ved siden av sammenligningskommunene og '
+            f'KOSTRA-gruppe 12{escape(years_said(records, provisional=True, wrap=" ({}: foreløpige tall)"))}. '
+            'Asker er mørk i diagrammene; «–» er en tom celle i rapportens tabell.</p>'
             f'<div class="multiples" style="display:flex;flex-wrap:wrap;gap:10px">{"".join(cards)}</div>'
             f'<table class="kostra"><thead><tr><th>Gruppe</th><th>Nøkkeltall</th>{header}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></section>')

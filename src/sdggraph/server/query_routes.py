@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from ..errors import SdggraphError
 from ..query import named as named_queries
 from ..query.results import format_rows, term_text
-from .common import error, not_acceptable, page, pick_format
+from .common import build_dir_of, error, not_acceptable, page, pick_format
 
 router = APIRouter()
 
@@ -39,12 +39,20 @@ SERVICE_STATUS = {"timeout": 503, "busy": 503, "too-many-rows": 413}
 DIRECTORY_MAX_AGE = 2.0  # seconds: queries/ is looked at again at most this often (edits show then)
 
 
+def computed_defaults(request: Request, query: named_queries.NamedQuery) -> dict[str, str]:
+    """The question's computed defaults (e.g. the latest reporting year) in the graph this app serves."""
+    from ..store.local import select_local
+
+    build_dir = build_dir_of(request)
+    return named_queries.compute_defaults(query.computed_defaults, lambda sparql: select_local(sparql, build_dir=build_dir))
+
+
 def run_in_service(request: Request, query: named_queries.NamedQuery, params: dict[str, str]) -> bytes:
     """SPARQL JSON results of a named question from the app's worker pool (app.state.sparql): the
     same timeout, row cap and cores as /sparql."""
     from .executor import Job
 
-    outcome = request.app.state.sparql.run(Job(query.sparql, substitutions=query.bindings(params),
+    outcome = request.app.state.sparql.run(Job(query.sparql, substitutions=query.bindings(params, computed_defaults(request, query)),
                                                 tabular_format="json"))
     if outcome.status != "ok":
         raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)
@@ -56,7 +64,7 @@ def list_queries(request: Request):
     fmt = pick_format(request, LIST_OFFERS)
     if fmt is None:
         return not_acceptable(LIST_OFFERS)
-    queries = [query.describe() for query in named_queries.discover().values()]
+    queries = [query.describe(computed_defaults(request, query)) for query in named_queries.discover().values()]
     if fmt == "json":
         return JSONResponse(queries)
     return HTMLResponse(listing_html(queries))
@@ -77,7 +85,7 @@ def run_query(name: str, request: Request):
         if fmt is None:
             return not_acceptable(RUN_OFFERS)
         if fmt == "sparql":
-            return Response(query.shown_with_values(params), media_type=MEDIA[fmt])
+            return Response(query.shown_with_values(params, computed_defaults(request, query)), media_type=MEDIA[fmt])
         results = run_in_service(request, query, params)
     except ServiceError as failure:
         return error(failure.status, str(failure))

@@ -69,6 +69,11 @@ def select(sparql: str, bindings: dict | None = None, build_dir: Path | None = N
         from .remote import remote_select
 
         return remote_select(endpoint, sparql, bindings or {})
+    return select_local(sparql, bindings, build_dir)
+
+
+def select_local(sparql: str, bindings: dict | None = None, build_dir: Path | None = None):
+    """`select` on the built store, whatever the environment says (the service reads its own build)."""
     substitutions = {pyoxigraph.Variable(name): term for name, term in (bindings or {}).items()}
     result = query(sparql, build_dir, substitutions=substitutions or None)
     header = [variable.value for variable in result.variables]
