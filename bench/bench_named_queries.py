@@ -69,7 +69,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/bench-{self.name.split()[0]}.log", "w"),
                                         env=dict(os.environ, SE_OFFLINE="true"))
         deadline = time.monotonic() + STARTUP_LIMIT_S
         while time.monotonic() < deadline:

@@ -19,11 +19,13 @@ letters, digits, `.`, `_` and `-`). `→` may be written for `->`. Example:
 
     # param: floke = ungt-utenforskap (ungt-utenforskap | demografiutfordringer | klima-og-natur) -> ?challenge as IRI challenge:{value}
 
-Values are never spliced into the query text: each becomes a typed pyoxigraph term that
-store.select passes as a substitution. pyoxigraph substitutes only projected variables, so every
-parameter's variable is in its query's SELECT. Clients without substitutions (other SPARQL
-servers, the web page's editor) get `with_values()`: the terms as a VALUES block first in the
-top-level WHERE group (remote.inject_values, which escapes them).
+Values are never spliced into the query text as text: each becomes a typed pyoxigraph term (so
+a value cannot change the query's structure), and the terms go in as a VALUES block first in the
+top-level WHERE group (`with_values()`, remote.inject_values, which writes and escapes them). Every
+client gets that same text: the local store, the service's workers, other SPARQL servers and the web
+page's editor. (A pyoxigraph substitution would do too, but Oxigraph applies it after evaluation: a
+VALUES block is joined first, 10–50× faster on finn-etter-navn and sammenlign-omrader.) Every
+parameter's variable is in its query's SELECT, so the answer shows what was asked.
 
 Files named `*-violation.rq` are integrity checks: on sound data they return no rows
 (`sdggraph check` runs them).

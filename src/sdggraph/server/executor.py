@@ -556,8 +556,8 @@ class QueryExecutor:
                     return Outcome("timeout", f"the query ran longer than the {timeout:g} s limit and was stopped")
                 outcome = worker.conn.recv()
             except (EOFError, OSError, BrokenPipeError):
-                log.warning("query worker %s died", worker.id)
                 reason = worker.death()
+                log.warning("query worker %s died: %s", worker.id, reason)
                 self._retire(worker)
                 return Outcome("crashed", reason)
             if time.monotonic() - started < self.fast_seconds:

@@ -52,7 +52,7 @@ def run_in_service(request: Request, query: named_queries.NamedQuery, params: di
     same timeout, row cap and cores as /sparql."""
     from .executor import Job
 
-    outcome = request.app.state.sparql.run(Job(query.sparql, substitutions=query.bindings(params, computed_defaults(request, query)),
+    outcome = request.app.state.sparql.run(Job(query.with_values(params, computed_defaults(request, query)),
                                                 tabular_format="json"))
     if outcome.status != "ok":
         raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)

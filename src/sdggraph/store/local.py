@@ -73,8 +73,13 @@ def select(sparql: str, bindings: dict | None = None, build_dir: Path | None = N
 
 
 def select_local(sparql: str, bindings: dict | None = None, build_dir: Path | None = None):
-    """`select` on the built store, whatever the environment says (the service reads its own build)."""
-    substitutions = {pyoxigraph.Variable(name): term for name, term in (bindings or {}).items()}
-    result = query(sparql, build_dir, substitutions=substitutions or None)
+    """`select` on the built store, whatever the environment says (the service reads its own build).
+
+    The bindings go in as a VALUES block made from the typed terms (remote.inject_values): Oxigraph
+    plans a join with it, whereas a substitution is applied to the finished solutions
+    (finn-etter-navn: 570 ms substituted, 12 ms with VALUES)."""
+    from .remote import inject_values
+
+    result = query(inject_values(sparql, bindings or {}), build_dir)
     header = [variable.value for variable in result.variables]
     return header, [[solution[name] for name in header] for solution in result]
