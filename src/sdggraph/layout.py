@@ -54,6 +54,9 @@ STORE_DIR = "oxigraph"
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
 LOCATIONS_FILE = "locations.json"  # resource IRI -> "file:line" it was compiled from (validation messages)
+# The integrity checks' results on this build, per state of shapes/ and queries/ (check/validate.py):
+# the build's gate computes them, `validate` and `check` read them instead of checking again.
+VALIDATION_DIR = "validation"
 
 # What the service derives from a build, once, lazily, under DERIVED_DIR/<version>/ (version: the
 # manifest's hash and the update generation), so a request never recomputes it. SNAPSHOT_DIR holds,

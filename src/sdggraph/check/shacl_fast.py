@@ -22,6 +22,8 @@ import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from ..terms import rdflib_quads, to_ox, to_rdflib  # noqa: F401 (to_rdflib: used by importers too)
+
 SHAPE_NS = "https://w3id.org/sdggraph/shapes#"
 TYPE, SUB_CLASS = RDF.type, RDFS.subClassOf
 
@@ -221,39 +223,10 @@ class Data:
         return self._store
 
 
-def to_ox(term):
-    if isinstance(term, URIRef):
-        return pyoxigraph.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return pyoxigraph.BlankNode(str(term))
-    if term.language:
-        return pyoxigraph.Literal(str(term), language=term.language)
-    return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype or XSD.string)))
-
-
-def to_rdflib(term):
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 def read_triples(path) -> set:
     """The triples of an N-Quads file (graph names dropped) as rdflib terms, parsed by Oxigraph."""
-    memo = {}
-
-    def term(t):
-        found = memo.get(t)
-        if found is None:
-            found = memo[t] = to_rdflib(t)
-        return found
-    return {(term(q.subject), term(q.predicate), term(q.object))
-            for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)}
+    quads = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
+    return {(s, p, o) for s, p, o, _graph in rdflib_quads(quads)}
 
 
 # ---- Evaluation ---------------------------------------------------------------------------

@@ -58,12 +58,21 @@ class Result:
 @dataclass
 class ValidationResult:
     results: list[Result]
-    report_graph: Graph = field(repr=False)
+    report: Graph | None = field(repr=False)  # None: results kept in the build; made again when asked for
     shapes_graph: Graph = field(repr=False)
     # The *-violation queries that returned rows on the same graph, as (name, header, rows): the
     # other half of the integrity rules (check/violations.py); filled in by validate().
     failed_checks: list = field(default_factory=list)
     store: object = field(default=None, repr=False)  # the validated graph in pyoxigraph, when made
+    remake: object = field(default=None, repr=False)  # () -> ValidationResult, for a report not kept
+
+    @property
+    def report_graph(self) -> Graph:
+        """The SHACL validation report (kept results have none: it is made again on first use)."""
+        if self.report is None:
+            again = self.remake()
+            self.report, self.shapes_graph = again.report, again.shapes_graph
+        return self.report
 
     @property
     def passes(self) -> bool:
@@ -81,8 +90,8 @@ class ValidationResult:
     def at_least(self, severity: str) -> ValidationResult:
         """Only the results of `severity` or more severe."""
         keep = set(SEVERITIES[: SEVERITIES.index(check_severity(severity)) + 1])
-        return ValidationResult([r for r in self.results if r.severity in keep], self.report_graph, self.shapes_graph,
-                                self.failed_checks, self.store)
+        return ValidationResult([r for r in self.results if r.severity in keep], self.report, self.shapes_graph,
+                                self.failed_checks, self.store, self.remake)
 
     def by_shape(self, shape: str) -> list[Result]:
         return [r for r in self.results if r.source_shape == shape]
@@ -355,18 +364,24 @@ def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir
 
     check_severity(severity)
     check_sizes(extra_files, max_bytes)
-    shapes = shapes_graph(shapes_dir)
-    if not extra_files and not use_reference(reference) and shacl_fast.unsupported(shapes) is None:
-        # The built graph as it is: read with Oxigraph's parser, SPARQL constraints on the built store.
-        from ..layout import DATASET_FILE, require_build
-        from ..store.local import open_store
+    if not extra_files and not use_reference(reference):
+        # The built graph as it is: its results are kept in the build, per state of the rules.
+        from ..layout import require_build
 
         build_dir = require_build(build_dir)
-        if triples is None:  # `triples`: the build's own, when the build checks what it wrote
-            triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
-        result = fast_result(triples, shapes, open_store(build_dir)).at_least(severity)
-        result.failed_checks = failed_checks(build_dir) if checks else []
-        return with_locations(result, build_locations(build_dir))
+        key = rules_key(build_dir, shapes_dir)
+        result = cached_result(build_dir, key, lambda: built_result(build_dir, shapes_graph(shapes_dir)))
+        if result is None:
+            shapes = shapes_graph(shapes_dir)
+            if shacl_fast.unsupported(shapes) is None:
+                result = built_result(build_dir, shapes, triples)
+                keep_result(build_dir, key, result)
+        if result is not None:
+            result = result.at_least(severity)
+            if not checks:
+                result.failed_checks = []
+            return with_locations(result, build_locations(build_dir))
+    shapes = shapes_graph(shapes_dir)
     data, needs_inference = data_graph(extra_files, build_dir)
     where = getattr(data, "locations", None)
     if where is None:
@@ -377,6 +392,71 @@ def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir
         # The queries see what the shapes saw: the build as it is, or the graph with the edits.
         result.failed_checks = failed_checks_on(result.store) if extra_files else failed_checks(build_dir)
     return with_locations(result, where)
+
+
+def built_result(build_dir: Path, shapes: Graph, triples: set | None = None) -> ValidationResult:
+    """Every result (all severities) and failed check on the build: read with Oxigraph's parser,
+    SPARQL constraints on the built store. `triples`: the build's own, when the build checks what it wrote."""
+    from ..layout import DATASET_FILE
+    from ..store.local import open_store
+    from .violations import failed_checks
+
+    if triples is None:
+        triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
+    result = fast_result(triples, shapes, open_store(build_dir))
+    result.failed_checks = failed_checks(build_dir)
+    return result
+
+
+def rules_key(build_dir: Path, shapes_dir: Path | None = None) -> str:
+    """What the results of the checks depend on: the build (its manifest), every shape file and
+    every *-violation query (names and bytes), and this code's version."""
+    import hashlib
+
+    from .. import __version__
+    from ..layout import MANIFEST_FILE, queries_dir
+
+    digest = hashlib.sha256(__version__.encode() + b"\0" + (build_dir / MANIFEST_FILE).read_bytes())
+    files = shape_files(shapes_dir) + sorted(queries_dir().glob("*-violation.rq"))
+    for path in files:
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _result_file(build_dir: Path, key: str) -> Path:
+    from ..layout import VALIDATION_DIR
+
+    return build_dir / VALIDATION_DIR / f"{key}.json"
+
+
+def keep_result(build_dir: Path, key: str, result: ValidationResult) -> None:
+    """Store the results in the build (written whole, then renamed: a reader never sees half a file).
+    The report graph is not kept: its blank nodes would make the file differ from build to build."""
+    import json
+    import os
+
+    path = _result_file(build_dir, key)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        document = result.to_dict()
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:  # a read-only build (an installed service): the results are just not kept
+        pass
+
+
+def cached_result(build_dir: Path, key: str, remake) -> ValidationResult | None:
+    """The kept results of `key`, or None (none kept, or a file that does not read)."""
+    import json
+
+    try:
+        document = json.loads(_result_file(build_dir, key).read_text(encoding="utf-8"))
+        results = [Result(**item) for item in document["results"]]
+        failed = [(item["check"], item["header"], item["rows"]) for item in document["failed_checks"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return ValidationResult(results, None, Graph(), failed, remake=remake)
 
 
 def graph_store(graph):

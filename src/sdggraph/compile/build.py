@@ -27,9 +27,10 @@ from rdflib.term import BNode, URIRef
 from .. import config, layout
 from ..errors import CheckFailed
 from ..layout import DATASET_FILE, LAYERS, LOCATIONS_FILE, MANIFEST_FILE, STORE_DIR, graph_iri
+from ..terms import to_ox
 from . import ontology_docs
 from .inference import infer
-from .sources import load_sources, locations
+from .sources import load_sources, locations, new_graph
 
 SHRINK_LIMIT = 0.10  # a build losing more than this share of a layer or class is refused
 
@@ -69,8 +70,6 @@ def _ox(term):
     """The pyoxigraph term (memoised: a build converts the same predicates and classes many times)."""
     found = _OX.get(term)
     if found is None:
-        from ..check.shacl_fast import to_ox
-
         if len(_OX) > 500_000:
             _OX.clear()
         found = _OX[term] = to_ox(term)
@@ -117,7 +116,7 @@ def canonical(graph: Graph) -> Graph:
         return to_canonical_graph(graph)
     if len(set(named.values())) != len(named):  # identical siblings
         return to_canonical_graph(graph)
-    out = Graph()
+    out = new_graph()
     out.addN((named.get(s, s), p, named.get(o, o), out) for s, p, o in graph)
     return out
 
@@ -299,13 +298,15 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
     report = BuildReport(out_dir)
     started = time.perf_counter()
     sources = load_sources(data_dir, ontology_dir)
-    layers = {"asserted": Graph(), "reference": Graph()}
+    layers = {"asserted": new_graph(), "reference": new_graph()}
     for source in sources:
         layers[source.layer] += source.graph
         report.loaded.append((source.relative(), source.layer, len(source.graph)))
     report.timings["load"] = time.perf_counter() - started
 
-    everything = layers["asserted"] + layers["reference"]
+    everything = new_graph()  # not `a + b`: that makes a graph on rdflib's slower default store
+    everything += layers["asserted"]
+    everything += layers["reference"]
     result = infer(everything, reference=reference)
     layers["inferred"] = result.inferred
     report.closure_size = result.closure_size

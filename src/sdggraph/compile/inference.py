@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from .sources import new_graph
 
 VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
 USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class, RDF.Property,
@@ -72,7 +73,7 @@ def infer(asserted: Graph, reference: bool | None = None) -> InferenceResult:
     stated = None if use_reference(reference) else set(asserted)
     if stated is not None and not rules.unsupported(stated):
         closure = rules.closure(stated)
-        inferred = Graph()
+        inferred = new_graph()
         for triple in closure - stated:
             if keep(triple):
                 inferred.add(triple)
@@ -85,7 +86,7 @@ def infer(asserted: Graph, reference: bool | None = None) -> InferenceResult:
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
                                datatype_axioms=False).expand(closure)
         engine = "owlrl"
-    inferred = Graph()
+    inferred = new_graph()
     for triple in closure:
         if triple not in asserted and keep(triple):
             inferred.add(triple)

@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 from ..config import EU_FREQUENCY, KOMMUNE, KOMMUNENUMMER, KS_EVALUATION, QB, SDG, SG, resource
 from ..errors import InputFileError
 from .comparison import COMPARISON_TABLES, area_iri
+from .sources import new_graph
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
 # Years without a figure sit in their own Data Cube data set, so the measure is on every observation
@@ -221,7 +222,7 @@ class Edition:
 def report_editions(sources: Iterable[tuple[Path, Graph]]) -> dict[str, Edition]:
     """The editions the Turtle data declares, by id (the last part of edition:ar2024)."""
     prefix = resource("edition", "")
-    graph, declared_in = Graph(), {}
+    graph, declared_in = new_graph(), {}
     for path, part in sources:
         graph += part
         for iri in part.subjects(RDF.type, SG.ReportEdition):
@@ -465,7 +466,7 @@ class LocatedGraph(Graph):
     so validation results can name the file and line to fix."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(store="SimpleMemory")  # as sources.new_graph
         self.locations: dict = {}  # subject -> (path, line)
         self.current = None
 
