@@ -401,10 +401,14 @@ def built_result(build_dir: Path, shapes: Graph, triples: set | None = None) -> 
     from ..store.local import open_store
     from .violations import failed_checks
 
-    if triples is None:
-        triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
-    result = fast_result(triples, shapes, open_store(build_dir))
-    result.failed_checks = failed_checks(build_dir)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # the queries run in Oxigraph without the GIL, beside the shapes
+        queries = pool.submit(failed_checks, build_dir)
+        if triples is None:
+            triples = shacl_fast.read_triples(build_dir / DATASET_FILE)
+        result = fast_result(triples, shapes, open_store(build_dir))
+        result.failed_checks = queries.result()
     return result
 
 

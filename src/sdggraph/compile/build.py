@@ -76,8 +76,8 @@ def _ox(term):
     return found
 
 
-def canonical(graph: Graph) -> Graph:
-    """The graph with blank node labels that are the same on every run.
+def canonical(graph) -> set | Graph:
+    """The graph (an rdflib Graph or a set of triples) with blank node labels that are the same on every run.
 
     Our blank nodes are trees hanging off an IRI (the RDF lists of owl:propertyChainAxiom), so a
     node is named by a hash of where it hangs and what it holds; anything else (shared or cyclic
@@ -92,7 +92,7 @@ def canonical(graph: Graph) -> Graph:
     if not incoming and not outgoing:
         return graph
     if set(outgoing) - set(incoming) or any(len(edges) != 1 for edges in incoming.values()):
-        return to_canonical_graph(graph)
+        return _general_canonical(graph)
     content: dict = {}
 
     def describe(node, seen=()):
@@ -113,12 +113,18 @@ def canonical(graph: Graph) -> Graph:
     try:
         named = {node: BNode("b" + label(node)) for node in incoming}
     except (ValueError, RecursionError):
-        return to_canonical_graph(graph)
+        return _general_canonical(graph)
     if len(set(named.values())) != len(named):  # identical siblings
-        return to_canonical_graph(graph)
-    out = new_graph()
-    out.addN((named.get(s, s), p, named.get(o, o), out) for s, p, o in graph)
-    return out
+        return _general_canonical(graph)
+    return {(named.get(s, s), p, named.get(o, o)) for s, p, o in graph}
+
+
+def _general_canonical(triples) -> Graph:
+    if isinstance(triples, Graph):
+        return to_canonical_graph(triples)
+    graph = new_graph()
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return to_canonical_graph(graph)
 
 
 def sorted_ntriples(graph: Graph) -> str:
@@ -126,8 +132,15 @@ def sorted_ntriples(graph: Graph) -> str:
     return ntriples_lines(canonical(graph))
 
 
-def ntriples_lines(graph: Graph) -> str:
-    lines = {f"{pyoxigraph.Triple(_ox(s), _ox(p), _ox(o))} ." for s, p, o in graph}
+def ntriples_lines(graph) -> str:
+    text: dict = {}  # term -> its N-Triples form (Oxigraph's writer), once per distinct term
+
+    def nt(term) -> str:
+        found = text.get(term)
+        if found is None:
+            found = text[term] = str(_ox(term))
+        return found
+    lines = {f"{nt(s)} {nt(p)} {nt(o)} ." for s, p, o in graph}
     return "".join(line + "\n" for line in sorted(lines))
 
 
@@ -148,16 +161,17 @@ def turtle(graph: Graph) -> str:
     namespaces = sorted(((config.rebase(ns), prefix) for prefix, ns in {**config.PREFIXES, **EXTRA_PREFIXES}.items()),
                         key=lambda pair: -len(pair[0]))
     used = {}
+    names: dict = {}  # term -> (its text, the prefix it uses): worked out once per distinct term
 
     def name(term) -> str:
-        if isinstance(term, URIRef):
-            iri = str(term)
-            for namespace, prefix in namespaces:
-                if iri.startswith(namespace) and SAFE_LOCAL.match(iri[len(namespace):]):
-                    used[prefix] = namespace
-                    return f"{prefix}:{iri[len(namespace):]}"
-            return f"<{iri}>"
-        return str(_ox(term))
+        found = names.get(term)
+        if found is None:
+            found = names[term] = _turtle_name(term, namespaces)
+        text, prefix = found
+        if prefix is not None:
+            used[prefix] = found_namespace[prefix]
+        return text
+    found_namespace = {prefix: namespace for namespace, prefix in namespaces}
 
     blocks = {}
     for s, p, o in graph:
@@ -175,22 +189,50 @@ def turtle(graph: Graph) -> str:
     return header + "\n" + "\n".join(body)
 
 
-def write_outputs(target: Path, layers: dict[str, Graph]) -> None:
-    quads = []
+def _turtle_name(term, namespaces) -> tuple[str, str | None]:
+    if isinstance(term, URIRef):
+        iri = str(term)
+        for namespace, prefix in namespaces:
+            if iri.startswith(namespace) and SAFE_LOCAL.match(iri[len(namespace):]):
+                return f"{prefix}:{iri[len(namespace):]}", prefix
+        return f"<{iri}>", None
+    return str(_ox(term)), None
+
+
+def write_outputs(target: Path, layers: dict[str, set]) -> None:
+    import threading
+
+    quads, graphs = [], {}
     for layer, graph in layers.items():
-        graph = canonical(graph)
+        graph = graphs[layer] = canonical(graph)
         nt = ntriples_lines(graph)
         (target / f"{layer}.nt").write_text(nt, encoding="utf-8")
-        (target / f"{layer}.ttl").write_text(turtle(graph), encoding="utf-8")
         iri = graph_iri(layer)
         quads.extend(line[:-2] + f" <{iri}> .\n" for line in nt.splitlines(keepends=True))
     (target / DATASET_FILE).write_text("".join(quads), encoding="utf-8")
-    ontology_docs.write(target / "docs" / "ontology.html")
-    store = pyoxigraph.Store(str(target / STORE_DIR))
-    store.bulk_load(path=str(target / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
-    store.flush()
-    store.optimize()
-    del store
+    # Oxigraph loads the store without the GIL: in a thread, beside the Turtle and the docs.
+    failure = []
+    loader = threading.Thread(target=_load_store, args=(target, failure), name="sdggraph-store-load")
+    loader.start()
+    try:
+        for layer, graph in graphs.items():
+            (target / f"{layer}.ttl").write_text(turtle(graph), encoding="utf-8")
+        ontology_docs.write(target / "docs" / "ontology.html")
+    finally:
+        loader.join()
+    if failure:
+        raise failure[0]
+
+
+def _load_store(target: Path, failure: list) -> None:
+    try:
+        store = pyoxigraph.Store(str(target / STORE_DIR))
+        store.bulk_load(path=str(target / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        del store
+    except BaseException as error:  # raised again in the building thread
+        failure.append(error)
 
 
 def manifest(target: Path, report: BuildReport) -> dict:
@@ -208,12 +250,12 @@ def manifest(target: Path, report: BuildReport) -> dict:
     }
 
 
-def class_counts(layers: dict[str, Graph]) -> dict[str, int]:
+def class_counts(layers: dict[str, set]) -> dict[str, int]:
     """Resources per class over all layers (asserted and inferred types), sorted by class IRI."""
     members: dict[str, set] = {}
-    for graph in layers.values():
-        for subject, cls in graph.subject_objects(RDF.type):
-            if isinstance(cls, URIRef):
+    for triples in layers.values():
+        for subject, predicate, cls in triples:
+            if predicate == RDF.type and isinstance(cls, URIRef):
                 members.setdefault(str(cls), set()).add(subject)
     return {cls: len(members[cls]) for cls in sorted(members)}
 
@@ -298,17 +340,15 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
     report = BuildReport(out_dir)
     started = time.perf_counter()
     sources = load_sources(data_dir, ontology_dir)
-    layers = {"asserted": new_graph(), "reference": new_graph()}
+    # The layers as sets of triples: copying rdflib graphs into graphs was a tenth of the build.
+    layers: dict[str, set] = {"asserted": set(), "reference": set()}
     for source in sources:
-        layers[source.layer] += source.graph
+        layers[source.layer].update(source.graph)
         report.loaded.append((source.relative(), source.layer, len(source.graph)))
     report.timings["load"] = time.perf_counter() - started
 
-    everything = new_graph()  # not `a + b`: that makes a graph on rdflib's slower default store
-    everything += layers["asserted"]
-    everything += layers["reference"]
-    result = infer(everything, reference=reference)
-    layers["inferred"] = result.inferred
+    result = infer(layers["asserted"] | layers["reference"], reference=reference)
+    layers["inferred"] = set(result.inferred)
     report.closure_size = result.closure_size
     report.engine = result.engine
     report.timings["inference"] = result.seconds
@@ -328,7 +368,7 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
         report.timings["write"] = time.perf_counter() - started
         if check:
             started = time.perf_counter()
-            triples = set().union(*(set(graph) for graph in layers.values()))
+            triples = set().union(*layers.values())
             problems = gate(staging, out_dir, current, report, allow_shrink, reference, triples)
             report.timings["check"] = time.perf_counter() - started
             if problems:

@@ -65,8 +65,9 @@ def use_reference(reference: bool | None = None) -> bool:
     return os.environ.get("SDGGRAPH_REFERENCE", "").strip().lower() in ("1", "true", "yes")
 
 
-def infer(asserted: Graph, reference: bool | None = None) -> InferenceResult:
-    """OWL-RL closure of `asserted`; returns only the new triples worth keeping."""
+def infer(asserted, reference: bool | None = None) -> InferenceResult:
+    """OWL-RL closure of `asserted` (an rdflib Graph or a set of triples); returns only the new
+    triples worth keeping."""
     from . import rules
 
     started = time.perf_counter()
@@ -82,7 +83,7 @@ def infer(asserted: Graph, reference: bool | None = None) -> InferenceResult:
         import owlrl  # the reference: imported only when it runs
 
         closure = Graph()
-        closure += asserted
+        closure.addN((s, p, o, closure) for s, p, o in asserted)
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
                                datatype_axioms=False).expand(closure)
         engine = "owlrl"
