@@ -49,12 +49,17 @@ def rdflib_dataset(build_dir: Path | None = None) -> Dataset:
 
 
 def rdflib_graph(build_dir: Path | None = None, layers=LAYERS) -> Graph:
-    """The union of the chosen layers as one rdflib Graph (SimpleMemory: no contexts needed)."""
-    wanted = {URIRef(graph_iri(layer)) for layer in layers}
+    """The union of the chosen layers as one rdflib Graph (SimpleMemory: no contexts needed), read
+    from each layer's N-Triples file."""
+    from ..terms import rdflib_quads
+
+    build = require_build(build_dir)
     union = Graph(store="SimpleMemory")
     for prefix, namespace in config.PREFIXES.items():
         union.bind(prefix, config.rebase(namespace))
-    union.addN((s, p, o, union) for s, p, o, name in _built_quads(build_dir) if name in wanted)
+    for layer in layers:
+        quads = pyoxigraph.parse(path=str(build / f"{layer}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        union.addN((s, p, o, union) for s, p, o, _name in rdflib_quads(quads))
     return union
 
 
