@@ -45,6 +45,25 @@ PYTHON_TYPES = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.inte
                 XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime}
 
 
+# SHACL terms as constants: core() runs per focus node, and a namespace attribute is a slow lookup
+SH_CLASS = SH["class"]
+SH_DATATYPE = SH.datatype
+SH_HAS_VALUE = SH.hasValue
+SH_IN = SH["in"]
+SH_LANGUAGE_IN = SH.languageIn
+SH_MAX_COUNT = SH.maxCount
+SH_MIN_COUNT = SH.minCount
+SH_NODE = SH.node
+SH_OR = SH["or"]
+SH_PROPERTY = SH.property
+SH_PROPERTY_CONSTRAINT_COMPONENT = SH.PropertyConstraintComponent
+SH_QUALIFIED_MAX_COUNT = SH.qualifiedMaxCount
+SH_QUALIFIED_MAX_COUNT_CONSTRAINT_COMPONENT = SH.QualifiedMaxCountConstraintComponent
+SH_QUALIFIED_MIN_COUNT = SH.qualifiedMinCount
+SH_QUALIFIED_MIN_COUNT_CONSTRAINT_COMPONENT = SH.QualifiedMinCountConstraintComponent
+SH_QUALIFIED_VALUE_SHAPE = SH.qualifiedValueShape
+
+
 def rdf_list(graph: Graph, head) -> list:
     items = []
     while head is not None and head != RDF.nil:
@@ -281,54 +300,54 @@ class Validator:
             findings.append(Finding(shape, focus, component or COMPONENT[parameter], value, shape.path_node))
             return stop_early
 
-        for n in params.get(SH.minCount, ()):
-            if len(values) < int(n) and found(SH.minCount):
+        for n in params.get(SH_MIN_COUNT, ()):
+            if len(values) < int(n) and found(SH_MIN_COUNT):
                 return findings
-        for n in params.get(SH.maxCount, ()):
-            if len(values) > int(n) and found(SH.maxCount):
+        for n in params.get(SH_MAX_COUNT, ()):
+            if len(values) > int(n) and found(SH_MAX_COUNT):
                 return findings
-        for cls in params.get(SH["class"], ()):
+        for cls in params.get(SH_CLASS, ()):
             for v in values:
-                if (isinstance(v, Literal) or not self.data.is_instance(v, cls)) and found(SH["class"], v):
+                if (isinstance(v, Literal) or not self.data.is_instance(v, cls)) and found(SH_CLASS, v):
                     return findings
-        for datatype in params.get(SH.datatype, ()):
+        for datatype in params.get(SH_DATATYPE, ()):
             for v in values:
-                if not datatype_matches(v, datatype) and found(SH.datatype, v):
+                if not datatype_matches(v, datatype) and found(SH_DATATYPE, v):
                     return findings
-        for members in params.get(SH["in"], ()):
+        for members in params.get(SH_IN, ()):
             allowed = self.members(members)
             for v in values:
-                if v not in allowed and found(SH["in"], v):
+                if v not in allowed and found(SH_IN, v):
                     return findings
-        for members in params.get(SH.languageIn, ()):
+        for members in params.get(SH_LANGUAGE_IN, ()):
             languages = {str(m).lower() for m in self.members(members)}
             for v in values:
-                if not language_matches(v, languages) and found(SH.languageIn, v):
+                if not language_matches(v, languages) and found(SH_LANGUAGE_IN, v):
                     return findings
-        for wanted in params.get(SH.hasValue, ()):
-            if wanted not in values and found(SH.hasValue):
+        for wanted in params.get(SH_HAS_VALUE, ()):
+            if wanted not in values and found(SH_HAS_VALUE):
                 return findings
-        for other in params.get(SH.node, ()):
+        for other in params.get(SH_NODE, ()):
             for v in values:
-                if not self.conforms(other, v) and found(SH.node, v):
+                if not self.conforms(other, v) and found(SH_NODE, v):
                     return findings
-        for members in params.get(SH["or"], ()):
+        for members in params.get(SH_OR, ()):
             options = self.members(members)
             for v in values:
-                if not any(self.conforms(option, v) for option in options) and found(SH["or"], v):
+                if not any(self.conforms(option, v) for option in options) and found(SH_OR, v):
                     return findings
-        for qualified in params.get(SH.qualifiedValueShape, ()):
+        for qualified in params.get(SH_QUALIFIED_VALUE_SHAPE, ()):
             count = sum(self.conforms(qualified, v) for v in values)
-            for n in params.get(SH.qualifiedMaxCount, ()):
-                if count > int(n) and found(None, component=SH.QualifiedMaxCountConstraintComponent):
+            for n in params.get(SH_QUALIFIED_MAX_COUNT, ()):
+                if count > int(n) and found(None, component=SH_QUALIFIED_MAX_COUNT_CONSTRAINT_COMPONENT):
                     return findings
-            for n in params.get(SH.qualifiedMinCount, ()):
-                if count < int(n) and found(None, component=SH.QualifiedMinCountConstraintComponent):
+            for n in params.get(SH_QUALIFIED_MIN_COUNT, ()):
+                if count < int(n) and found(None, component=SH_QUALIFIED_MIN_COUNT_CONSTRAINT_COMPONENT):
                     return findings
-        for nested in params.get(SH.property, ()):
+        for nested in params.get(SH_PROPERTY, ()):
             if stop_early:
                 if not self.conforms(nested, focus):
-                    findings.append(Finding(self.shapes[nested], focus, SH.PropertyConstraintComponent))
+                    findings.append(Finding(self.shapes[nested], focus, SH_PROPERTY_CONSTRAINT_COMPONENT))
                     return findings
             else:
                 findings.extend(self.core(self.shapes[nested], focus))
