@@ -25,8 +25,12 @@
     mainGoals: "Hovedmål", subgoals: "Delmål", focusAreas: "Satsingsområder", observations: "Observasjoner",
     hasIndicator: "Har indikator", hasReason: "Har begrunnelse", level: "Nivå", link: "Kobling",
     missingYear: "Mangler år", name: "Navn", notation: "Kode", reference: "Referanse", resource: "Ressurs",
-    step: "Steg", type: "Type", via: "Via", matchedBy: "Funnet som", status2024: "Status 2024",
-    value2024: "Verdi 2024", thresholdValue: "Terskelverdi",
+    step: "Steg", type: "Type", via: "Via", matchedBy: "Funnet som",
+    thresholdValue: "Terskelverdi", latestYear: "Siste år", previousYear: "Året før",
+    askerLatest: "Asker siste år", askerPrevious: "Asker året før", baerumLatest: "Bærum siste år",
+    drammenLatest: "Drammen siste år", lillestromLatest: "Lillestrøm siste år",
+    kostraGroupLatest: "KOSTRA-gruppe 12 siste år", comparedWithGroup: "Mot KOSTRA-gruppe 12",
+    functions: "KOSTRA-funksjoner",
   };
 
   // ---- Norwegian numbers ----
