@@ -569,7 +569,7 @@ class QueryExecutor:
                 self._busy -= 1
                 if long_job:
                     self._long -= 1
-                self._cond.notify_all()
+                self._wake()
 
     def _may_start_long(self) -> bool:
         """A heavy job may take an idle worker if a long slot is free and the idle workers left
@@ -598,11 +598,11 @@ class QueryExecutor:
                         if waiting:
                             self._waiting -= 1
                             self._waiting_heavy += 1
+                    self._sweep_idle()
                     while self._idle and (not heavy or self._may_start_long()):
-                        worker = self._idle.pop(0)  # oldest first: every worker is seen, a dead one too
-                        if worker.generation != self._generation or not worker.process.is_alive():
-                            self._retire(worker)  # on an old store, or dead while idle (RLock: re-entered)
-                            continue
+                        # Most recently used first: its CPU caches and store pages are warm (taking
+                        # them in turn made a 1.3 ms query take 2.2 ms in a worker with 3 of them).
+                        worker = self._idle.pop()
                         if heavy:
                             self._long += 1
                         self._busy += 1
@@ -620,6 +620,8 @@ class QueryExecutor:
                             self._waiting_heavy += 1
                         else:
                             self._waiting += 1
+                    if self._idle and self._waiting:  # woken for a worker it may not use: pass it on
+                        self._cond.notify()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         what = "long-running queries" if heavy else "queries"
@@ -632,10 +634,29 @@ class QueryExecutor:
                 elif waiting:
                     self._waiting -= 1
 
+    def _wake(self) -> None:
+        """After a worker or a slot is freed (lock held): wake every waiter only if one waits for a
+        long slot (it may not be able to use what was freed); otherwise one waiter, since any short
+        one can use an idle worker. Waking all ~40 waiting threads per job cost the server process
+        0.5 ms of CPU per job with 40 clients."""
+        if self._waiting_heavy:
+            self._cond.notify_all()
+        elif self._waiting:
+            self._cond.notify()
+
+    def _sweep_idle(self) -> None:
+        """Retire idle workers on an old store or dead while idle (lock held; RLock: re-entered), so
+        that none is left behind at the bottom of the idle stack."""
+        stale = [worker for worker in self._idle
+                 if worker.generation != self._generation or not worker.process.is_alive()]
+        for worker in stale:
+            self._idle.remove(worker)
+            self._retire(worker)
+
     def _checkin(self, worker: _Worker) -> None:
         if worker.generation != self._generation:
             self._retire(worker)
         else:
             with self._cond:
                 self._idle.append(worker)
-                self._cond.notify_all()
+                self._wake()
