@@ -207,13 +207,14 @@ def serve_floor(port: int) -> None:
 class Server:
     """A server process on loopback, and how to ask it a named question."""
 
-    def __init__(self, name: str, command: list[str], ready_url: str, ask):
+    def __init__(self, name: str, command: list[str], ready_url: str, ask, env: dict | None = None):
         self.name, self.command, self.ready_url, self.ask = name, command, ready_url, ask
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/bench-{self.name.split()[0]}.log", "w"),
-                                        env=dict(os.environ, SE_OFFLINE="true"))
+                                        env=dict(os.environ, SE_OFFLINE="true", **self.env))
         deadline = time.monotonic() + STARTUP_LIMIT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -350,6 +351,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")
     parser.add_argument("--workers", type=int, default=2, help="this service's query worker processes")
     parser.add_argument("--include-checks", action="store_true", help="also the *-violation integrity checks")
+    parser.add_argument("--max-queue", type=int, default=None,
+                        help="this service's SDGGRAPH_MAX_QUEUE (default: its own, 32): requests beyond it get 503")
     parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the floor subprocess
     args = parser.parse_args(argv)
     if args.serve_floor:
@@ -370,7 +373,8 @@ def main(argv=None) -> int:
         "ours": Server("sdggraph serve", [sys.executable, "-m", "sdggraph.cli", "serve", "--host", "127.0.0.1",
                                           "--port", str(ours_port), "--workers", str(args.workers),
                                           "--build-dir", str(build_dir)],
-                       f"{ours_url}/queries", named_asker(ours_url, "cold")),
+                       f"{ours_url}/queries", named_asker(ours_url, "cold"),
+                       {"SDGGRAPH_MAX_QUEUE": str(args.max_queue)} if args.max_queue is not None else None),
         "oxigraph": Server("oxigraph serve-read-only", [oxigraph_bin, "serve-read-only", "--location",
                                                         str(build_dir / STORE_DIR), "--bind",
                                                         f"127.0.0.1:{oxigraph_port}", "--union-default-graph"],
@@ -428,7 +432,8 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
     print(f"Named questions over HTTP on 127.0.0.1, parameters at their defaults. Median of {args.requests} "
           f"sequential requests (rdflib-endpoint: {args.rdflib_requests}); throughput from "
           f"{args.throughput_requests} requests on {args.concurrency} threads (rdflib-endpoint: "
-          f"{args.rdflib_requests} on 1). This service: {args.workers} query workers. 'ours /queries' and "
+          f"{args.rdflib_requests} on 1). This service: {args.workers} query workers, max queue "
+          f"{args.max_queue if args.max_queue is not None else 'its default'}. 'ours /queries' and "
           f"'ours /sparql' are cold (Cache-Control: no-cache); 'ours warm' is the result cache, 'ours 304' "
           f"a revalidation with the ETag. Every figure is taken with the bench's lean HTTP/1.1 client (one "
           f"keep-alive socket, TCP_NODELAY) unless labelled (httpx).\n")
