@@ -294,6 +294,34 @@ def _die_with_parent() -> None:
         pass
 
 
+TRIM_ABOVE = 256 << 20  # bytes of RSS above which a worker hands freed heap back after a job
+
+
+def _memory_trimmer():
+    """A function that returns the worker's resident memory above TRIM_ABOVE to the system, or None.
+
+    glibc keeps the heap a query freed: one question over 11 M quads (revisjoner, national_scale.py)
+    left a worker at 1.08 GB, 145 MB after malloc_trim(0). Checked after the answer is sent, so the
+    request does not wait for it."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+        page = os.sysconf("SC_PAGE_SIZE")
+    except (OSError, AttributeError, ValueError):
+        return None
+
+    def release() -> None:
+        try:
+            with open("/proc/self/statm", "rb") as statm:
+                resident = int(statm.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            return
+        if resident > TRIM_ABOVE:
+            trim(0)
+    return release
+
+
 def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int,
                  spool_dir: str | None = None) -> None:
     _die_with_parent()
@@ -304,6 +332,7 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
     conn.send(("ready", os.getpid()))
+    release_memory = _memory_trimmer()
     while True:
         try:
             job = conn.recv()
@@ -323,6 +352,9 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
             conn.send(outcome)
         except (EOFError, OSError):
             return
+        del outcome, job  # before the trim: a large answer's bytes are freed too
+        if release_memory is not None:
+            release_memory()
 
 
 # ---- the pool, in the server process ----
