@@ -148,6 +148,30 @@ def p50(client: httpx.Client, url: str, requests: int, cold: bool) -> tuple[floa
     return statistics.median(samples) * 1000, status, rows
 
 
+BURST_LIMIT_MS = 5000  # questions slower than this are left out of the concurrent burst (it would take minutes)
+
+
+def busy_rss(base: str, pid: int, names: list[str], clients: int) -> int:
+    """RSS after `clients` clients at once asked every question in `names` (cold): every worker has
+    worked then, so this is the figure under load."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask_all(_):
+        with httpx.Client(timeout=300) as client:
+            for name in names:
+                client.get(f"{base}/queries/{name}", headers={"Accept": "application/sparql-results+json",
+                                                              "Cache-Control": "no-cache"})
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(ask_all, range(clients)))
+    each: dict[int, int] = {}
+    rss = rss_bytes(pid, each)
+    print(f"RSS after {clients} clients at once asked the {len(names)} questions under {BURST_LIMIT_MS / 1000:g} s: "
+          f"{rss / 2**20:.0f} MiB (main {each.get(pid, 0) / 2**20:.0f} MiB, workers "
+          + ", ".join(f"{size / 2**20:.0f}" for p, size in each.items() if p != pid) + " MiB)", flush=True)
+    return rss
+
+
 def build_synthetic(build_dir: Path, out: Path, kommuner: int) -> float:
     """Generate and load the synthetic build; the load time."""
     started = time.perf_counter()
@@ -186,7 +210,7 @@ def main(argv=None) -> int:
     try:
         if args.reuse and (out / STORE_DIR).is_dir():
             print(f"SYNTHETIC data: reusing {out} (load time not measured)", flush=True)
-            load_s = 0.0
+            load_s = None
         else:
             load_s = build_synthetic(build_dir, out, args.kommuner)
 
@@ -213,6 +237,7 @@ def main(argv=None) -> int:
         queries = [q for q in named_queries.discover().values() if not q.is_check]
         print(f"\n{'question':<32} {'status':>6} {'rows':>8} {'cold p50 ms':>12} {'warm p50 ms':>12}")
         worst = 0.0
+        colds: dict[str, float] = {}
         with httpx.Client(timeout=300) as client:
             for query in queries:
                 url = f"{base}/queries/{query.name}"
@@ -220,14 +245,19 @@ def main(argv=None) -> int:
                 cold, status, rows = p50(client, url, args.requests, cold=True)
                 warm, _, _ = p50(client, url, args.requests, cold=False)
                 worst = max(worst, cold)
+                colds[query.name] = cold
                 print(f"{query.name:<32} {status:>6} {rows:>8} {cold:>12.1f} {warm:>12.2f}", flush=True)
         each: dict[int, int] = {}
         rss = rss_bytes(process.pid, each)
         print(f"\nRSS of the service (main process + query workers): {rss / 2**20:.0f} MiB  (target <= 2048 MiB); "
               f"main {each.get(process.pid, 0) / 2**20:.0f} MiB, workers "
-              + ", ".join(f"{size / 2**20:.0f}" for pid, size in each.items() if pid != process.pid) + " MiB")
+              + ", ".join(f"{size / 2**20:.0f}" for pid, size in each.items() if pid != process.pid) + " MiB"
+              + " (after sequential requests: the most recently used worker takes each, so one did the work)")
+        rss = max(rss, busy_rss(base, process.pid, [name for name, ms in colds.items() if ms < BURST_LIMIT_MS],
+                                args.workers + 1))
         print(f"slowest named question, cold p50: {worst:.1f} ms  (target <= 100 ms)")
-        print(f"Targets: load {'HOLDS' if load_s <= 60 else 'MISSED'}, RSS {'HOLDS' if rss <= 2 << 30 else 'MISSED'}, "
+        load = "not measured (--reuse)" if load_s is None else "HOLDS" if load_s <= 60 else "MISSED"
+        print(f"Targets: load {load}, RSS {'HOLDS' if rss <= 2 << 30 else 'MISSED'}, "
               f"p50 {'HOLDS' if worst <= 100 else 'MISSED'}")
     finally:
         if process is not None and process.poll() is None:
