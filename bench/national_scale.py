@@ -5,10 +5,11 @@ are written to a temporary directory (never data/ or the default build/), and ar
 end unless --keep. It
 
   1. reads the built graph (BUILD/dataset.nq) and writes a new dataset in which every quad that
-     names an Asker resource (…/kommune/3203/…) appears once per synthetic kommune
-     (…/kommune/9001/… to …/kommune/9357/…); the ontology and the UN layer stay once;
-  2. bulk-loads it into a build directory of its own (pyoxigraph, as `sdggraph build` does) and
-     prints the load time;
+     names an Asker resource (…/kommune/3203/…) appears as it is (Asker stays, so that the named
+     questions' defaults, which name Asker's resources, find their data) and once more per
+     synthetic kommune (…/kommune/9001/… to …/kommune/9357/…); the ontology and the UN layer stay once;
+  2. bulk-loads it into a build directory of its own (pyoxigraph, as `sdggraph build` does:
+     bulk_load, flush, optimize) and prints the time of each step;
   3. serves it with `sdggraph serve` (loopback, free port), and prints the resident memory of the
      service (main process and its query workers, from /proc) and the p50 of every named question
      over HTTP, cold (Cache-Control: no-cache) and warm.
@@ -66,6 +67,7 @@ def generate(build_dir: Path, out: Path, kommuner: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     with open(out / DATASET_FILE, "w", encoding="utf-8") as target:
         target.writelines(shared)
+        target.writelines(local)  # Asker itself
         for number in range(FIRST_SYNTHETIC, FIRST_SYNTHETIC + kommuner):
             clone = f"/kommune/{number}/"
             target.writelines(line.replace(marker, clone) for line in local)
@@ -78,7 +80,7 @@ def generate(build_dir: Path, out: Path, kommuner: int) -> dict[str, int]:
         counts[graph] = counts.get(graph, 0) + 1
     for line in local:
         graph = line.rsplit(" ", 2)[-2]
-        counts[graph] = counts.get(graph, 0) + kommuner
+        counts[graph] = counts.get(graph, 0) + kommuner + 1
     counts[f"<{SYNTHETIC_GRAPH}>"] = kommuner
     return counts
 
@@ -92,18 +94,23 @@ def write_manifest(build_dir: Path, out: Path, counts: dict[str, int], kommuner:
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load(out: Path) -> float:
+def load(out: Path) -> dict[str, float]:
+    """Seconds of each step, as `sdggraph build` writes its store (compile/build.py)."""
+    steps = {}
     started = time.perf_counter()
     store = pyoxigraph.Store(str(out / STORE_DIR))
     store.bulk_load(path=str(out / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
+    steps["bulk_load"] = time.perf_counter() - started
     store.flush()
+    steps["flush"] = time.perf_counter() - started - steps["bulk_load"]
     store.optimize()
+    steps["optimize"] = time.perf_counter() - started - steps["bulk_load"] - steps["flush"]
     del store
-    return time.perf_counter() - started
+    return steps
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def rss_bytes(pid: int, each: dict | None = None) -> int:
+    """Resident memory of a process and all its descendants, from /proc (each: pid -> bytes)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -119,6 +126,8 @@ def rss_bytes(pid: int) -> int:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
+                    if each is not None:
+                        each[current] = int(line.split()[1]) * 1024
         except OSError:
             pass
         todo.extend(children.get(current, []))
@@ -139,6 +148,30 @@ def p50(client: httpx.Client, url: str, requests: int, cold: bool) -> tuple[floa
     return statistics.median(samples) * 1000, status, rows
 
 
+BURST_LIMIT_MS = 5000  # questions slower than this are left out of the concurrent burst (it would take minutes)
+
+
+def busy_rss(base: str, pid: int, names: list[str], clients: int) -> int:
+    """RSS after `clients` clients at once asked every question in `names` (cold): every worker has
+    worked then, so this is the figure under load."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask_all(_):
+        with httpx.Client(timeout=300) as client:
+            for name in names:
+                client.get(f"{base}/queries/{name}", headers={"Accept": "application/sparql-results+json",
+                                                              "Cache-Control": "no-cache"})
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(ask_all, range(clients)))
+    each: dict[int, int] = {}
+    rss = rss_bytes(pid, each)
+    print(f"RSS after {clients} clients at once asked the {len(names)} questions under {BURST_LIMIT_MS / 1000:g} s: "
+          f"{rss / 2**20:.0f} MiB (main {each.get(pid, 0) / 2**20:.0f} MiB, workers "
+          + ", ".join(f"{size / 2**20:.0f}" for p, size in each.items() if p != pid) + " MiB)", flush=True)
+    return rss
+
+
 def build_synthetic(build_dir: Path, out: Path, kommuner: int) -> float:
     """Generate and load the synthetic build; the load time."""
     started = time.perf_counter()
@@ -146,11 +179,13 @@ def build_synthetic(build_dir: Path, out: Path, kommuner: int) -> float:
     write_manifest(build_dir, out, counts, kommuner)
     quads = sum(counts.values())
     generated_s = time.perf_counter() - started
-    print(f"SYNTHETIC data: Asker cloned under {kommuner} made-up kommunenummer, {quads:,} quads "
+    print(f"SYNTHETIC data: Asker and {kommuner} clones of it under made-up kommunenummer, {quads:,} quads "
           f"({(out / DATASET_FILE).stat().st_size / 1e6:.0f} MB N-Quads), generated in {generated_s:.1f} s",
           flush=True)
-    load_s = load(out)
-    print(f"load (pyoxigraph bulk load + optimize): {load_s:.1f} s  (target <= 60 s)", flush=True)
+    steps = load(out)
+    load_s = sum(steps.values())
+    print(f"load: {load_s:.1f} s  (target <= 60 s) = pyoxigraph bulk_load {steps['bulk_load']:.1f} s + flush "
+          f"{steps['flush']:.1f} s + optimize {steps['optimize']:.1f} s (as `sdggraph build` does)", flush=True)
     (out / DATASET_FILE).unlink()  # 1 GB the service does not read; exports would, and are not measured
     (out / DATASET_FILE).touch()
     return load_s
@@ -159,7 +194,7 @@ def build_synthetic(build_dir: Path, out: Path, kommuner: int) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, default=layout.build_dir())
-    parser.add_argument("--kommuner", type=int, default=357)
+    parser.add_argument("--kommuner", type=int, default=357, help="synthetic clones (Asker itself stays as well)")
     parser.add_argument("--requests", type=int, default=10, help="requests per question (p50)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="where the synthetic build goes (default: a temp dir)")
@@ -175,7 +210,7 @@ def main(argv=None) -> int:
     try:
         if args.reuse and (out / STORE_DIR).is_dir():
             print(f"SYNTHETIC data: reusing {out} (load time not measured)", flush=True)
-            load_s = 0.0
+            load_s = None
         else:
             load_s = build_synthetic(build_dir, out, args.kommuner)
 
@@ -187,6 +222,7 @@ def main(argv=None) -> int:
                                    env=dict(os.environ, SDGGRAPH_MAX_ROWS="1000000",
                                             SDGGRAPH_QUERY_TIMEOUT=str(args.timeout)))
         deadline = time.monotonic() + STARTUP_LIMIT_S
+        serve_started = time.perf_counter()
         while True:
             try:
                 if httpx.get(base + "/sparql?query=ASK%7B%7D", timeout=5).status_code == 200:
@@ -196,9 +232,12 @@ def main(argv=None) -> int:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the service did not start")
             time.sleep(0.5)
+        print(f"the service answered its first query {time.perf_counter() - serve_started:.1f} s after it was "
+              f"started", flush=True)
         queries = [q for q in named_queries.discover().values() if not q.is_check]
         print(f"\n{'question':<32} {'status':>6} {'rows':>8} {'cold p50 ms':>12} {'warm p50 ms':>12}")
         worst = 0.0
+        colds: dict[str, float] = {}
         with httpx.Client(timeout=300) as client:
             for query in queries:
                 url = f"{base}/queries/{query.name}"
@@ -206,11 +245,19 @@ def main(argv=None) -> int:
                 cold, status, rows = p50(client, url, args.requests, cold=True)
                 warm, _, _ = p50(client, url, args.requests, cold=False)
                 worst = max(worst, cold)
+                colds[query.name] = cold
                 print(f"{query.name:<32} {status:>6} {rows:>8} {cold:>12.1f} {warm:>12.2f}", flush=True)
-        rss = rss_bytes(process.pid)
-        print(f"\nRSS of the service (main process + query workers): {rss / 2**20:.0f} MiB  (target <= 2048 MiB)")
+        each: dict[int, int] = {}
+        rss = rss_bytes(process.pid, each)
+        print(f"\nRSS of the service (main process + query workers): {rss / 2**20:.0f} MiB  (target <= 2048 MiB); "
+              f"main {each.get(process.pid, 0) / 2**20:.0f} MiB, workers "
+              + ", ".join(f"{size / 2**20:.0f}" for pid, size in each.items() if pid != process.pid) + " MiB"
+              + " (after sequential requests: the most recently used worker takes each, so one did the work)")
+        rss = max(rss, busy_rss(base, process.pid, [name for name, ms in colds.items() if ms < BURST_LIMIT_MS],
+                                args.workers + 1))
         print(f"slowest named question, cold p50: {worst:.1f} ms  (target <= 100 ms)")
-        print(f"Targets: load {'HOLDS' if load_s <= 60 else 'MISSED'}, RSS {'HOLDS' if rss <= 2 << 30 else 'MISSED'}, "
+        load = "not measured (--reuse)" if load_s is None else "HOLDS" if load_s <= 60 else "MISSED"
+        print(f"Targets: load {load}, RSS {'HOLDS' if rss <= 2 << 30 else 'MISSED'}, "
               f"p50 {'HOLDS' if worst <= 100 else 'MISSED'}")
     finally:
         if process is not None and process.poll() is None:

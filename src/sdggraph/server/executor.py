@@ -294,6 +294,34 @@ def _die_with_parent() -> None:
         pass
 
 
+TRIM_ABOVE = 256 << 20  # bytes of RSS above which a worker hands freed heap back after a job
+
+
+def _memory_trimmer():
+    """A function that returns the worker's resident memory above TRIM_ABOVE to the system, or None.
+
+    glibc keeps the heap a query freed: one question over 11 M quads (revisjoner, national_scale.py)
+    left a worker at 1.08 GB, 145 MB after malloc_trim(0). Checked after the answer is sent, so the
+    request does not wait for it."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+        page = os.sysconf("SC_PAGE_SIZE")
+    except (OSError, AttributeError, ValueError):
+        return None
+
+    def release() -> None:
+        try:
+            with open("/proc/self/statm", "rb") as statm:
+                resident = int(statm.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            return
+        if resident > TRIM_ABOVE:
+            trim(0)
+    return release
+
+
 def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int,
                  spool_dir: str | None = None) -> None:
     _die_with_parent()
@@ -304,6 +332,7 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
     conn.send(("ready", os.getpid()))
+    release_memory = _memory_trimmer()
     while True:
         try:
             job = conn.recv()
@@ -323,6 +352,9 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
             conn.send(outcome)
         except (EOFError, OSError):
             return
+        del outcome, job  # before the trim: a large answer's bytes are freed too
+        if release_memory is not None:
+            release_memory()
 
 
 # ---- the pool, in the server process ----
@@ -569,7 +601,7 @@ class QueryExecutor:
                 self._busy -= 1
                 if long_job:
                     self._long -= 1
-                self._cond.notify_all()
+                self._wake()
 
     def _may_start_long(self) -> bool:
         """A heavy job may take an idle worker if a long slot is free and the idle workers left
@@ -598,11 +630,11 @@ class QueryExecutor:
                         if waiting:
                             self._waiting -= 1
                             self._waiting_heavy += 1
+                    self._sweep_idle()
                     while self._idle and (not heavy or self._may_start_long()):
-                        worker = self._idle.pop(0)  # oldest first: every worker is seen, a dead one too
-                        if worker.generation != self._generation or not worker.process.is_alive():
-                            self._retire(worker)  # on an old store, or dead while idle (RLock: re-entered)
-                            continue
+                        # Most recently used first: its CPU caches and store pages are warm (taking
+                        # them in turn made a 1.3 ms query take 2.2 ms in a worker with 3 of them).
+                        worker = self._idle.pop()
                         if heavy:
                             self._long += 1
                         self._busy += 1
@@ -620,6 +652,8 @@ class QueryExecutor:
                             self._waiting_heavy += 1
                         else:
                             self._waiting += 1
+                    if self._idle and self._waiting:  # woken for a worker it may not use: pass it on
+                        self._cond.notify()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         what = "long-running queries" if heavy else "queries"
@@ -632,10 +666,29 @@ class QueryExecutor:
                 elif waiting:
                     self._waiting -= 1
 
+    def _wake(self) -> None:
+        """After a worker or a slot is freed (lock held): wake every waiter only if one waits for a
+        long slot (it may not be able to use what was freed); otherwise one waiter, since any short
+        one can use an idle worker. Waking all ~40 waiting threads per job cost the server process
+        0.5 ms of CPU per job with 40 clients."""
+        if self._waiting_heavy:
+            self._cond.notify_all()
+        elif self._waiting:
+            self._cond.notify()
+
+    def _sweep_idle(self) -> None:
+        """Retire idle workers on an old store or dead while idle (lock held; RLock: re-entered), so
+        that none is left behind at the bottom of the idle stack."""
+        stale = [worker for worker in self._idle
+                 if worker.generation != self._generation or not worker.process.is_alive()]
+        for worker in stale:
+            self._idle.remove(worker)
+            self._retire(worker)
+
     def _checkin(self, worker: _Worker) -> None:
         if worker.generation != self._generation:
             self._retire(worker)
         else:
             with self._cond:
                 self._idle.append(worker)
-                self._cond.notify_all()
+                self._wake()

@@ -43,6 +43,11 @@ def computed_defaults(request: Request, query: named_queries.NamedQuery) -> dict
     """The question's computed defaults (e.g. the latest reporting year) in the graph this app serves."""
     from ..store.local import select_local
 
+    if not query.computed_defaults:
+        return {}
+    service = getattr(request.app.state, "sparql", None)
+    if service is not None:  # once per version of the graph
+        return service.computed_defaults(query.computed_defaults)
     build_dir = build_dir_of(request)
     return named_queries.compute_defaults(query.computed_defaults, lambda sparql: select_local(sparql, build_dir=build_dir))
 

@@ -69,6 +69,7 @@ class SparqlService:
         self._epoch = secrets.token_hex(4) if settings.updates_enabled else ""
         self._update_lock = threading.Lock()  # an update and the taking of a snapshot never overlap
         self._snapshot_lock = threading.Lock()
+        self._defaults: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}  # (version tag, names) -> values
 
     # -- what the views are keyed by --
 
@@ -148,6 +149,26 @@ class SparqlService:
                 self._updated_at = time.time()
                 self._generation += 1
         return reply
+
+    def computed_defaults(self, names: tuple[str, ...]) -> dict[str, str]:
+        """The named questions' computed defaults (named.COMPUTED_DEFAULTS) in the graph the views
+        read, computed once per version: they change only with the graph, and cost a query each."""
+        if not names:
+            return {}
+        tag = self.version().tag
+        values = self._defaults.get((tag, names))
+        if values is None:
+            from ..query import named as named_queries
+            from ..store.local import select_local
+
+            build = self.current_build()
+            values = named_queries.compute_defaults(names, lambda sparql: select_local(sparql, build_dir=build))
+            if self.version().tag == tag:  # not kept if the graph changed meanwhile
+                with self._lock:
+                    if len(self._defaults) >= 64:  # old versions' values: never asked again
+                        self._defaults.clear()
+                    self._defaults[(tag, names)] = values
+        return dict(values)
 
     def dataset_info(self) -> DatasetInfo:
         """The graphs and counts of manifest.json, re-read when a new build replaced it."""
