@@ -27,10 +27,10 @@ from rdflib.term import BNode, URIRef
 from .. import config, layout
 from ..errors import CheckFailed
 from ..layout import DATASET_FILE, LAYERS, LOCATIONS_FILE, MANIFEST_FILE, STORE_DIR, graph_iri
-from ..terms import to_ox
+from ..terms import new_graph, to_ox
 from . import ontology_docs
 from .inference import infer
-from .sources import load_sources, locations, new_graph
+from .sources import load_sources, locations
 
 SHRINK_LIMIT = 0.10  # a build losing more than this share of a layer or class is refused
 

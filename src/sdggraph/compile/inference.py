@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
-from .sources import new_graph
+from ..terms import new_graph
 
 VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
 USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class, RDF.Property,

@@ -17,13 +17,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from .. import config, layout
 from ..errors import InputFileError, InputsMissingError
 from ..safexml import DoctypeRefused, refuse_doctype
-from ..terms import rdflib_quads
-
-
-def new_graph() -> Graph:
-    """A graph for the build's own work: rdflib's SimpleMemory store, which keeps no per-triple
-    contexts (the default Memory store's bookkeeping was a third of the build's time)."""
-    return Graph(store="SimpleMemory")
+from ..terms import new_graph, rdflib_quads
 from .tables import compile_tables, decode_utf8, report_editions
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml", ".owl": "xml"}
