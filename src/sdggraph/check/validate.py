@@ -163,8 +163,9 @@ def shape_files(shapes_dir: Path | None = None) -> list[Path]:
 def shapes_graph(shapes_dir: Path | None = None) -> Graph:
     from ..compile.sources import parse_rdf_file
 
-    graph = Graph()
-    for path in shape_files(shapes_dir):
+    files = shape_files(shapes_dir)
+    graph = parse_rdf_file(files[0]) if files else Graph()
+    for path in files[1:]:
         graph += parse_rdf_file(path)
     if not len(graph):
         raise SdggraphError(f"no shapes in {shapes_dir or layout.shapes_dir()}")
