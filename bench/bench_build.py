@@ -5,7 +5,8 @@ the reference path (owlrl + pySHACL), with the ratio. Prints figures; asserts no
 
 Phases: parse (the Turtle inputs), compile (the CSV tables), infer (OWL-RL: fast rules vs owlrl),
 write (N-Triples, Turtle, N-Quads, store, docs), check (the build's gate: SHACL + *-violation
-queries on the staged build), validate (`sdggraph validate` on the finished build: it reads the
+queries; `sdggraph build` runs it in a child process beside write, so a build takes about
+parse + compile + infer + max(write, check) on two cores), validate (`sdggraph validate` on the finished build: it reads the
 results the gate kept in build/validation/), afresh (the same with those results removed).
 """
 
@@ -86,11 +87,14 @@ def main() -> None:
         print(line)
     print(f"fast path CPU: build {sum(v for k, v in CPU.items() if k.startswith('fast:') and k not in ('fast:validate', 'fast:afresh')):.2f} s"
           f" + validate {CPU['fast:validate']:.2f} s (without interpreter start-up)")
-    build_fast = sum(v for k, v in fast.items() if k not in ("validate", "afresh"))
-    print(f"build (parse+compile+infer+write+check) {build_fast:.2f} s; + validate {fast['validate']:.2f} s "
+    def build_time(phase, beside=True):  # the fast path's check runs beside write (sdggraph.forked)
+        write_and_check = max(phase["write"], phase["check"]) if beside else phase["write"] + phase["check"]
+        return phase["parse"] + phase["compile"] + phase["infer"] + write_and_check
+    build_fast = build_time(fast)
+    print(f"build (parse+compile+infer+max(write, check)) {build_fast:.2f} s; + validate {fast['validate']:.2f} s "
           f"= {build_fast + fast['validate']:.2f} s (target on an idle machine: ≤ 3 s)")
     if ref:
-        build_ref = sum(v for k, v in ref.items() if k not in ("validate", "afresh"))
+        build_ref = build_time(ref, beside=False)
         total_fast, total_ref = build_fast + fast["validate"], build_ref + ref["validate"]
         print(f"reference path: {total_ref:.2f} s; the fast path takes {total_fast / total_ref:.0%} of it "
               f"({total_ref / total_fast:.1f}× faster)")

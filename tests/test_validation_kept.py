@@ -79,3 +79,22 @@ def test_check_reads_them_too(fresh_build, capsys, monkeypatch):
     monkeypatch.setattr(violations, "failed_checks", lambda *a, **k: pytest.fail("queried again"))
     assert main(["check", "--build-dir", str(fresh_build)]) == 0
     assert "no SHACL violation" in capsys.readouterr().out
+
+
+def test_the_gate_checked_beside_the_writing_finds_what_a_check_of_the_written_build_finds(fresh_build):
+    """The build checks its triples in a child process on an in-memory store while it writes;
+    the same shapes and queries on the written build (its files and on-disk store) agree."""
+    beside = validation.results_of(shacl_fast.read_triples(fresh_build / "dataset.nq"))
+    written = validation.built_result(fresh_build, validation.shapes_graph()).to_dict()
+    assert beside == written
+
+
+def test_a_violation_found_beside_the_writing_still_rejects_the_build(tmp_path, monkeypatch):
+    from sdggraph.compile import build as building
+
+    planted = {"conforms": False, "counts": {"violation": 0, "warning": 0, "info": 0}, "results": [],
+               "failed_checks": [{"check": "planted-violation", "header": ["x"], "rows": [["1"]]}]}
+    monkeypatch.setattr(building, "results_of", lambda triples: planted)
+    with pytest.raises(building.BuildRejected, match="planted-violation"):
+        build(tmp_path / "build")
+    assert not (tmp_path / "build").exists()

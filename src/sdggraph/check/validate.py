@@ -357,9 +357,11 @@ def with_locations(result: ValidationResult, where: dict[str, str]) -> Validatio
 
 def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir: Path | None = None,
              shapes_dir: Path | None = None, reference: bool | None = None, checks: bool = True,
-             max_bytes: int | None = None, triples: set | None = None) -> ValidationResult:
+             max_bytes: int | None = None, triples: set | None = None,
+             computed: dict | None = None) -> ValidationResult:
     """Validate the built graph plus `extra_files` (each at most `max_bytes`); keep results of `severity`
-    or worse. With `checks`, the *-violation queries run on the same graph (result.failed_checks)."""
+    or worse. With `checks`, the *-violation queries run on the same graph (result.failed_checks).
+    `computed`: results_of() the build's own triples, worked out while the build wrote them."""
     from ..compile.inference import use_reference
     from .violations import failed_checks, failed_checks_on
 
@@ -372,6 +374,9 @@ def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir
         build_dir = require_build(build_dir)
         key = rules_key(build_dir, shapes_dir)
         result = cached_result(build_dir, key, lambda: built_result(build_dir, shapes_graph(shapes_dir)))
+        if result is None and computed is not None:
+            result = from_dict(computed, lambda: built_result(build_dir, shapes_graph(shapes_dir)))
+            keep_result(build_dir, key, result)
         if result is None:
             shapes = shapes_graph(shapes_dir)
             if shacl_fast.unsupported(shapes) is None:
@@ -456,12 +461,30 @@ def cached_result(build_dir: Path, key: str, remake) -> ValidationResult | None:
     import json
 
     try:
-        document = json.loads(_result_file(build_dir, key).read_text(encoding="utf-8"))
-        results = [Result(**item) for item in document["results"]]
-        failed = [(item["check"], item["header"], item["rows"]) for item in document["failed_checks"]]
+        return from_dict(json.loads(_result_file(build_dir, key).read_text(encoding="utf-8")), remake)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def from_dict(document: dict, remake=None) -> ValidationResult:
+    """A ValidationResult from its to_dict() form (without its report graph: `remake` makes it)."""
+    results = [Result(**item) for item in document["results"]]
+    failed = [(item["check"], item["header"], item["rows"]) for item in document["failed_checks"]]
     return ValidationResult(results, None, Graph(), failed, remake=remake)
+
+
+def results_of(triples: set, shapes_dir: Path | None = None) -> dict | None:
+    """Every result (all severities) and failed check on `triples`, on the fast path, as to_dict();
+    None when the shapes need the reference. The build runs this in a child process beside its
+    writing (sdggraph.forked), on an in-memory store of the triples."""
+    from .violations import failed_checks_on
+
+    shapes = shapes_graph(shapes_dir)
+    if shacl_fast.unsupported(shapes) is not None:
+        return None
+    result = fast_result(triples, shapes)
+    result.failed_checks = failed_checks_on(result.store)
+    return result.to_dict()
 
 
 def graph_store(graph):

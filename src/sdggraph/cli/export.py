@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from ..export import FORMATS, run_export
-from ..export.common import gzip_bytes
 
 
 def cmd_export(args) -> int:
@@ -23,6 +22,8 @@ def cmd_export(args) -> int:
         return 0
     result = run_export(args.name, args.build_dir, table_format=args.table_format, base_url=args.base_url)
     if args.out is None and result.files is None:
+        from ..export.common import gzip_bytes
+
         data = gzip_bytes(result.payload()) if args.gzip else result.payload()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -22,7 +22,7 @@ def cmd_push(args) -> int:
 
 
 def register(subparsers, common) -> None:
-    from ..store.push import AUTH_SCHEMES, TIMEOUT_S
+    from ..store import AUTH_SCHEMES, TIMEOUT_S
 
     p = subparsers.add_parser(
         "push", parents=[common], help="upload the built graph to a triple store: all layers or none",

@@ -25,11 +25,13 @@ from rdflib.namespace import RDF
 from rdflib.term import BNode, URIRef
 
 from .. import config, layout
+from ..check.validate import results_of
 from ..errors import CheckFailed
+from ..forked import Beside
 from ..layout import DATASET_FILE, LAYERS, LOCATIONS_FILE, MANIFEST_FILE, STORE_DIR, graph_iri
 from ..terms import new_graph, to_ox
 from . import ontology_docs
-from .inference import infer
+from .inference import infer, use_reference
 from .sources import load_sources, locations
 
 SHRINK_LIMIT = 0.10  # a build losing more than this share of a layer or class is refused
@@ -151,6 +153,7 @@ EXTRA_PREFIXES = {
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
     "sdmx-code": "http://purl.org/linked-data/sdmx/2009/code#",
 }
+TYPE_FIRST = {RDF.type}
 SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")  # a Turtle local name needing no escapes
 
 
@@ -179,7 +182,7 @@ def turtle(graph: Graph) -> str:
     body = []
     for subject in sorted(blocks, key=lambda t: (isinstance(t, BNode), str(t))):
         predicates = blocks[subject]
-        order = sorted(predicates, key=lambda p: (p != RDF.type, str(p)))
+        order = sorted(predicates, key=lambda p: (p not in TYPE_FIRST, str(p)))
         parts = []
         for p in order:
             objects = ", ".join(sorted(name(o) for o in predicates[p]))
@@ -253,9 +256,10 @@ def manifest(target: Path, report: BuildReport) -> dict:
 def class_counts(layers: dict[str, set]) -> dict[str, int]:
     """Resources per class over all layers (asserted and inferred types), sorted by class IRI."""
     members: dict[str, set] = {}
+    types = {RDF.type}  # a set lookup: == on rdflib terms runs Python code per triple
     for triples in layers.values():
         for subject, predicate, cls in triples:
-            if predicate == RDF.type and isinstance(cls, URIRef):
+            if predicate in types and isinstance(cls, URIRef):
                 members.setdefault(str(cls), set()).add(subject)
     return {cls: len(members[cls]) for cls in sorted(members)}
 
@@ -287,14 +291,16 @@ def compact_iri(iri: str) -> str:
 
 
 def gate(staging: Path, out_dir: Path, current: dict, report: BuildReport, allow_shrink: bool,
-         reference: bool | None, triples: set | None = None) -> list[str]:
-    """The integrity checks on the staged build; the problems that keep it from being swapped in."""
+         reference: bool | None, triples: set | None = None, computed: dict | None = None) -> list[str]:
+    """The integrity checks on the staged build; the problems that keep it from being swapped in.
+    `computed`: the checks' results on the build's triples, worked out beside the writing."""
     from ..check.validate import validate
     from ..check.violations import check_names
 
     problems = []
     # Shapes and queries, on the staged build (the triples are those just written, so not re-read).
-    result = validate(build_dir=staging, severity="violation", reference=reference, triples=triples)
+    result = validate(build_dir=staging, severity="violation", reference=reference, triples=triples,
+                      computed=computed)
     violations = [r for r in result.results if r.severity == "violation"]
     if violations:
         problems.append(f"SHACL: {len(violations)} violation{'s' if len(violations) != 1 else ''} "
@@ -358,6 +364,9 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
     started = time.perf_counter()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    triples = set().union(*layers.values())
+    # The gate's shapes and queries run in a child process while this one writes: two cores, not one.
+    checking = Beside(lambda: results_of(triples)) if check and not use_reference(reference) else None
     try:
         write_outputs(staging, layers)
         (staging / LOCATIONS_FILE).write_text(json.dumps(locations(sources), indent=1, ensure_ascii=False) + "\n",
@@ -368,13 +377,15 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
         report.timings["write"] = time.perf_counter() - started
         if check:
             started = time.perf_counter()
-            triples = set().union(*layers.values())
-            problems = gate(staging, out_dir, current, report, allow_shrink, reference, triples)
+            computed = checking.result() if checking is not None else None
+            problems = gate(staging, out_dir, current, report, allow_shrink, reference, triples, computed)
             report.timings["check"] = time.perf_counter() - started
             if problems:
                 raise BuildRejected(f"build rejected: {out_dir} was left as it was.\n" + "\n".join(problems))
         swap_in(staging, out_dir)
     except BaseException:
+        if checking is not None:
+            checking.cancel()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
-from ..terms import new_graph
 
 VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
 USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class, RDF.Property,
@@ -30,6 +29,7 @@ USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.
 
 
 TYPE = RDF.type
+TYPES = {TYPE}
 EQUALITY = {OWL.sameAs, OWL.differentFrom}
 SCHEMA = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, RDFS.domain, RDFS.range,
           OWL.inverseOf}
@@ -37,7 +37,7 @@ SCHEMA = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivale
 
 @dataclass
 class InferenceResult:
-    inferred: Graph
+    inferred: set  # the kept entailments, as triples (a set: the build holds layers as sets)
     closure_size: int
     seconds: float
     engine: str = "owlrl"  # "rules" (fast path) or "owlrl" (reference)
@@ -51,7 +51,7 @@ def keep(triple) -> bool:
         return False
     if p in EQUALITY:
         return False
-    if p == TYPE and o in USELESS_TYPES:
+    if o in USELESS_TYPES and p in TYPES:  # set lookups: == on rdflib terms is Python code
         return False
     if p in SCHEMA:
         return False  # schema entailments: the ontology states what matters
@@ -74,10 +74,7 @@ def infer(asserted, reference: bool | None = None) -> InferenceResult:
     stated = None if use_reference(reference) else set(asserted)
     if stated is not None and not rules.unsupported(stated):
         closure = rules.closure(stated)
-        inferred = new_graph()
-        for triple in closure - stated:
-            if keep(triple):
-                inferred.add(triple)
+        inferred = {triple for triple in closure - stated if keep(triple)}
         return InferenceResult(inferred, len(closure), time.perf_counter() - started, "rules")
     else:
         import owlrl  # the reference: imported only when it runs
@@ -87,8 +84,5 @@ def infer(asserted, reference: bool | None = None) -> InferenceResult:
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
                                datatype_axioms=False).expand(closure)
         engine = "owlrl"
-    inferred = new_graph()
-    for triple in closure:
-        if triple not in asserted and keep(triple):
-            inferred.add(triple)
+    inferred = {triple for triple in closure if triple not in asserted and keep(triple)}
     return InferenceResult(inferred, len(closure), time.perf_counter() - started, engine)

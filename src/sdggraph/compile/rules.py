@@ -38,6 +38,7 @@ UNSUPPORTED = {
 TYPE, SUB_CLASS, SUB_PROP, DOMAIN, RANGE = RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range
 EQ_CLASS, EQ_PROP, INVERSE, CHAIN = OWL.equivalentClass, OWL.equivalentProperty, OWL.inverseOf, OWL.propertyChainAxiom
 SYMMETRIC, TRANSITIVE = OWL.SymmetricProperty, OWL.TransitiveProperty
+TYPES = {TYPE}
 
 
 def unsupported(graph) -> set:
@@ -46,7 +47,7 @@ def unsupported(graph) -> set:
     for _, p, o in graph:
         if p in UNSUPPORTED:
             found.add(p)
-        elif p == TYPE and o in UNSUPPORTED:
+        elif o in UNSUPPORTED and p in TYPES:  # set lookups: no Python-level == per triple
             found.add(o)
     return found
 
@@ -81,74 +82,85 @@ def closure(stated) -> set:
     """All triples of `stated` (a set or Graph) plus what the rules above derive (literal-subject
     triples left out: the build never keeps them and no rule here takes them further)."""
     triples = set(stated)
-    lists = {(s, p): o for s, p, o in triples if p in (RDF.first, RDF.rest)}
-    sub_class, sub_prop = defaultdict(set), defaultdict(set)
-    for s, p, o in triples:
-        if p == SUB_CLASS:
-            sub_class[s].add(o)
-        elif p == EQ_CLASS:
-            sub_class[s].add(o)
-            sub_class[o].add(s)
-        elif p == SUB_PROP:
-            sub_prop[s].add(o)
-        elif p == EQ_PROP:
-            sub_prop[s].add(o)
-            sub_prop[o].add(s)
-    supers_c, supers_p = _transitive(sub_class), _transitive(sub_prop)
-    domain, range_, inverse = defaultdict(set), defaultdict(set), defaultdict(set)
-    symmetric, transitive, chains = set(), set(), []
-    for s, p, o in triples:
-        if p == DOMAIN:
-            domain[s].add(o)
-        elif p == RANGE:
-            range_[s].add(o)
-        elif p == INVERSE:
-            inverse[s].add(o)
-            inverse[o].add(s)
-        elif p == TYPE and o == SYMMETRIC:
-            symmetric.add(s)
-        elif p == TYPE and o == TRANSITIVE:
-            transitive.add(s)
-        elif p == CHAIN:
-            steps = rdf_list(lists, o)
-            if steps:
-                chains.append((s, steps))
-    # scm-dom1/rng1 (a domain's super-classes) are covered by cax-sco on the derived types;
-    # scm-dom2/rng2 (a super-property's domain) by prp-spo1 deriving the super-property triple.
-
-    def types_of(cls):
-        return {cls} | supers_c.get(cls, set())
-
-    def derive(triple, out):
-        s, p, o = triple
-        if isinstance(s, Literal):
-            return
-        if p == TYPE:
-            for c in supers_c.get(o, ()):
-                out.add((s, TYPE, c))
-            return
-        for q in supers_p.get(p, ()):
-            out.add((s, q, o))
-        for c in domain.get(p, ()):
-            for t in types_of(c):
-                out.add((s, TYPE, t))
-        if not isinstance(o, Literal):
-            for c in range_.get(p, ()):
-                for t in types_of(c):
-                    out.add((o, TYPE, t))
-            for q in inverse.get(p, ()):
-                out.add((o, q, s))
-            if p in symmetric:
-                out.add((o, p, s))
-
+    # Indexed by predicate first: comparing rdflib terms with == runs Python code per triple.
     by_predicate = defaultdict(lambda: defaultdict(set))  # p -> s -> {o}
     for s, p, o in triples:
         by_predicate[p][s].add(o)
-    pending = set(triples)
-    while pending:
+
+    def pairs(p):
+        return ((s, o) for s, objects in by_predicate.get(p, {}).items() for o in objects)
+    lists = {(s, p): o for p in (RDF.first, RDF.rest) for s, o in pairs(p)}
+    sub_class, sub_prop = defaultdict(set), defaultdict(set)
+    for relation, p, both_ways in ((sub_class, SUB_CLASS, False), (sub_class, EQ_CLASS, True),
+                                   (sub_prop, SUB_PROP, False), (sub_prop, EQ_PROP, True)):
+        for s, o in pairs(p):
+            relation[s].add(o)
+            if both_ways:
+                relation[o].add(s)
+    supers_c, supers_p = _transitive(sub_class), _transitive(sub_prop)
+    domain, range_, inverse = defaultdict(set), defaultdict(set), defaultdict(set)
+    for s, o in pairs(DOMAIN):
+        domain[s].add(o)
+    for s, o in pairs(RANGE):
+        range_[s].add(o)
+    for s, o in pairs(INVERSE):
+        inverse[s].add(o)
+        inverse[o].add(s)
+    instances = by_predicate.get(TYPE, {})
+    symmetric = {s for s, classes in instances.items() if SYMMETRIC in classes}
+    transitive = {s for s, classes in instances.items() if TRANSITIVE in classes}
+    chains = []
+    for s, o in pairs(CHAIN):
+        steps = rdf_list(lists, o)
+        if steps:
+            chains.append((s, steps))
+    # scm-dom1/rng1 (a domain's super-classes) are covered by cax-sco on the derived types;
+    # scm-dom2/rng2 (a super-property's domain) by prp-spo1 deriving the super-property triple.
+
+    def types_of(classes):
+        return {t for cls in classes for t in {cls} | supers_c.get(cls, set())}
+
+    # What one triple of predicate p yields, worked out once per predicate: most predicates
+    # (labels, notes, the UN's SKOS data) yield nothing and are skipped whole.
+    rules = {}
+    for p in set(supers_p) | set(domain) | set(range_) | set(inverse) | symmetric:
+        rules[p] = (tuple(supers_p.get(p, ())), tuple(types_of(domain.get(p, ()))),
+                    tuple(types_of(range_.get(p, ()))), tuple(inverse.get(p, ())), p in symmetric)
+
+    def derive(by_p: dict, out: set) -> None:
+        """prp-spo1, prp-dom, prp-rng, prp-inv, prp-symp and cax-sco on the triples {p: {s: {o}}}."""
+        for p, subjects in by_p.items():
+            if p == TYPE:
+                for s, classes in subjects.items():
+                    if not isinstance(s, Literal):
+                        for o in classes:
+                            for c in supers_c.get(o, ()):
+                                out.add((s, TYPE, c))
+                continue
+            rule = rules.get(p)
+            if rule is None:
+                continue
+            supers, domain_types, range_types, inverses, is_symmetric = rule
+            for s, objects in subjects.items():
+                if isinstance(s, Literal):
+                    continue
+                for c in domain_types:
+                    out.add((s, TYPE, c))
+                for o in objects:
+                    for q in supers:
+                        out.add((s, q, o))
+                    if not isinstance(o, Literal):
+                        for c in range_types:
+                            out.add((o, TYPE, c))
+                        for q in inverses:
+                            out.add((o, q, s))
+                        if is_symmetric:
+                            out.add((o, p, s))
+
+    pending_by_p = by_predicate  # the first round: every triple
+    while pending_by_p:
         new = set()
-        for triple in pending:
-            derive(triple, new)
+        derive(pending_by_p, new)
         for p in transitive:
             edges = by_predicate.get(p, {})
             for s, reach in _transitive({k: set(v) for k, v in edges.items()}).items():
@@ -163,10 +175,13 @@ def closure(stated) -> set:
                     break
             for s, o in frontier:
                 new.add((s, prop, o))
-        pending = {t for t in new if t not in triples and not isinstance(t[0], Literal)}
-        triples |= pending
-        for s, p, o in pending:
-            by_predicate[p][s].add(o)
+        new -= triples
+        triples |= new
+        pending_by_p = defaultdict(lambda: defaultdict(set))
+        for s, p, o in new:
+            if not isinstance(s, Literal):
+                by_predicate[p][s].add(o)
+                pending_by_p[p][s].add(o)
     return triples
 
 

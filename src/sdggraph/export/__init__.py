@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import SdggraphError
-from .common import gzip_bytes, zip_bytes
 
 
 @dataclass
@@ -40,6 +39,8 @@ class ExportResult:
 
     def payload(self) -> bytes:
         """The bytes to send: the file, or a zip of the file set."""
+        from .common import zip_bytes  # export.common imports rdflib: only when an export runs
+
         return self.data if self.data is not None else zip_bytes(self.files or {})
 
     def payload_media_type(self) -> str:
@@ -60,6 +61,8 @@ class ExportResult:
             return out
         data = self.payload()
         if compress:
+            from .common import gzip_bytes
+
             data = gzip_bytes(data)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)

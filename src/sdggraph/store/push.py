@@ -41,13 +41,11 @@ import pyoxigraph
 from .. import config
 from ..errors import SdggraphError
 from ..layout import LAYERS, MANIFEST_FILE, graph_iri, require_build
-from . import marker
+from . import AUTH_SCHEMES, TIMEOUT_S, marker
 from .remote import RESULTS_ACCEPT, check_endpoint, iri_term, parse_response, redact, server_message
 
 DEFAULT_GRAPH = "default"
 NTRIPLES = "application/n-triples"
-TIMEOUT_S = 60.0
-AUTH_SCHEMES = ("auto", "basic", "digest")
 
 # What we know of engines' update requests (the Server header names the engine).
 TRANSACTIONAL = {

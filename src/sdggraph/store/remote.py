@@ -31,11 +31,11 @@ import pyoxigraph
 
 from ..errors import SdggraphError
 from ..safexml import refuse_doctype
+from . import TIMEOUT_S
 
 ENV_ENDPOINT = "SDGGRAPH_SPARQL_ENDPOINT"
 ENV_GRAPHS = "SDGGRAPH_SPARQL_GRAPHS"
 SERVER_DATASET = "server"  # in `graphs`: send no dataset, use the endpoint's default graph
-TIMEOUT_S = 60.0
 RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
 ANY_ACCEPT = RESULTS_ACCEPT + ", application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
