@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,8 +204,6 @@ def _turtle_name(term, namespaces) -> tuple[str, str | None]:
 
 
 def write_outputs(target: Path, layers: dict[str, set]) -> None:
-    import threading
-
     quads, graphs = [], {}
     for layer, graph in layers.items():
         graph = graphs[layer] = canonical(graph)
@@ -366,7 +365,9 @@ def build(out_dir: Path | None = None, data_dir: Path | None = None, ontology_di
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     triples = set().union(*layers.values())
     # The gate's shapes and queries run in a child process while this one writes: two cores, not one.
-    checking = Beside(lambda: results_of(triples)) if check and not use_reference(reference) else None
+    # Only from a single-threaded process (the CLI): a fork copies no other thread, nor releases its locks.
+    checking = (Beside(lambda: results_of(triples), fork=threading.active_count() == 1)
+                if check and not use_reference(reference) else None)
     try:
         write_outputs(staging, layers)
         (staging / LOCATIONS_FILE).write_text(json.dumps(locations(sources), indent=1, ensure_ascii=False) + "\n",
