@@ -207,6 +207,7 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
     from ..compile.sources import load_sources, parse_rdf_file, rebased
     from ..layout import require_build
     from ..store.local import rdflib_graph
+    from ..terms import new_graph
 
     build_dir = require_build(build_dir)
     extra_files = [Path(p) for p in extra_files]
@@ -219,14 +220,14 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
         if path.suffix.lower() == ".csv":
             raise InputFileError(path, None, "a CSV table outside data/ cannot be checked: put it in data/ and pass it "
                                              "again, or run `sdggraph build`")
-    extras = Graph()
+    extras = new_graph()  # SimpleMemory: the default store's context bookkeeping cost seconds
     for path in others:
         extras += rebased(parse_rdf_file(path))
     if edited_inputs:
         # The build holds the old version of an edited input: compile data/ afresh instead.
         from ..compile.sources import locations
 
-        graph = Graph()
+        graph = new_graph()
         sources = load_sources()
         for source in sources:
             graph += source.graph
