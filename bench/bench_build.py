@@ -110,7 +110,8 @@ subgoal:HEL-1 sg:noIndicatorReason sg:IndicatorUnderDevelopment .
 
 def commands(runs: int) -> None:
     """The commands as an analyst runs them (interpreter start-up included), best of `runs`:
-    `sdggraph build`, then `sdggraph validate`, and `sdggraph validate EDITED.ttl`."""
+    `sdggraph build`, then `sdggraph validate`, `sdggraph validate EDITED.ttl` (a file of one's own
+    on top of the build) and `sdggraph validate data/…` (an edited input: data/ compiled afresh)."""
     import subprocess
     import sys
 
@@ -119,19 +120,24 @@ def commands(runs: int) -> None:
         subprocess.run([sys.executable, "-m", "sdggraph.cli", *argv], cwd=cwd, capture_output=True)
         return time.perf_counter() - started
 
+    from sdggraph.layout import data_dir
+
+    edited_input = str(data_dir() / "kommuneplan" / "kommuneplan.ttl")  # data/ is compiled afresh
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "edit.ttl").write_text(EDIT, encoding="utf-8")
-        best = {"build": [], "validate": [], "validate edit.ttl": []}
+        best = {"build": [], "validate": [], "validate edit.ttl": [], "validate data/…/kommuneplan.ttl": []}
         for _ in range(runs):
             best["build"].append(wall(["build"], tmp))
             best["validate"].append(wall(["validate"], tmp))
             best["validate edit.ttl"].append(wall(["validate", "edit.ttl"], tmp))
+            best["validate data/…/kommuneplan.ttl"].append(wall(["validate", edited_input], tmp))
     figures = {name: min(times) for name, times in best.items()}
     print(f"\nThe commands (best of {runs}, interpreter start-up included):")
     for name, seconds in figures.items():
-        print(f"  sdggraph {name:<18} {seconds:.2f} s")
-    print(f"  build + validate            {figures['build'] + figures['validate']:.2f} s (target ≤ 3 s); "
-          f"validate of an edited file {figures['validate edit.ttl']:.2f} s (target ≤ 2 s)")
+        print(f"  sdggraph {name:<33} {seconds:.2f} s")
+    edited = max(figures["validate edit.ttl"], figures["validate data/…/kommuneplan.ttl"])
+    print(f"  build + validate {figures['build'] + figures['validate']:.2f} s (target ≤ 3 s); "
+          f"validate of an edited file ≤ {edited:.2f} s (target ≤ 2 s)")
 
 
 if __name__ == "__main__":

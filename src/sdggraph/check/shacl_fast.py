@@ -236,7 +236,14 @@ class Data:
     def store(self) -> pyoxigraph.Store:
         if self._store is None:
             store = pyoxigraph.Store()
-            store.bulk_extend(pyoxigraph.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self.triples
+            memo: dict = {}  # each distinct term converted once (predicates and classes recur thousands of times)
+
+            def ox(term):
+                found = memo.get(term)
+                if found is None:
+                    found = memo[term] = to_ox(term)
+                return found
+            store.bulk_extend(pyoxigraph.Quad(ox(s), ox(p), ox(o)) for s, p, o in self.triples
                               if not isinstance(s, Literal))
             self._store = store
         return self._store

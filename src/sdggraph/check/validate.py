@@ -22,6 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
 from .. import config, layout
+from ..layout import LAYERS
 from ..errors import InputFileError, SdggraphError
 from . import shacl_fast
 
@@ -198,21 +199,26 @@ def build_inputs() -> set[Path]:
     return {path.resolve() for paths in input_files().values() for path in paths}
 
 
-def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) -> tuple[Graph, bool]:
-    """The graph to validate and whether inference still has to run on it.
+class Triples(set):
+    """Triples to validate (a set: filling rdflib graphs cost a second), and where each subject
+    was stated when they were compiled afresh (`locations`, as compile.sources.locations)."""
+
+    locations: dict | None = None
+
+
+def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) -> tuple[Triples, bool]:
+    """The triples to validate and whether inference still has to run on them.
 
     Without extra files: the built asserted, reference and inferred layers (nothing to infer).
     With extra files: the built asserted and reference layers plus the extras, to be inferred upon.
     """
     from ..compile.sources import load_sources, parse_rdf_file, rebased
     from ..layout import require_build
-    from ..store.local import rdflib_graph
-    from ..terms import new_graph
 
     build_dir = require_build(build_dir)
     extra_files = [Path(p) for p in extra_files]
     if not extra_files:
-        return rdflib_graph(build_dir), False
+        return built_triples(build_dir, LAYERS), False
     inputs = build_inputs()
     edited_inputs = [p for p in extra_files if p.resolve() in inputs]
     others = [p for p in extra_files if p.resolve() not in inputs]
@@ -220,23 +226,30 @@ def data_graph(extra_files: Sequence[Path] = (), build_dir: Path | None = None) 
         if path.suffix.lower() == ".csv":
             raise InputFileError(path, None, "a CSV table outside data/ cannot be checked: put it in data/ and pass it "
                                              "again, or run `sdggraph build`")
-    extras = new_graph()  # SimpleMemory: the default store's context bookkeeping cost seconds
+    extras = set()
     for path in others:
-        extras += rebased(parse_rdf_file(path))
+        extras |= set(rebased(parse_rdf_file(path)))
     if edited_inputs:
         # The build holds the old version of an edited input: compile data/ afresh instead.
         from ..compile.sources import locations
 
-        graph = new_graph()
+        triples = Triples()
         sources = load_sources()
         for source in sources:
-            graph += source.graph
-        graph.locations = locations(sources)
+            triples.update(source.graph)
+        triples.locations = locations(sources)
     else:
-        graph = rdflib_graph(build_dir, layers=("asserted", "reference"))
-    graph += extras
-    bind_prefixes(graph)
-    return graph, True
+        triples = built_triples(build_dir, ("asserted", "reference"))
+    triples |= extras
+    return triples, True
+
+
+def built_triples(build_dir: Path, layers) -> Triples:
+    """The union of the chosen layers of a build, read from their N-Triples with Oxigraph's parser."""
+    triples = Triples()
+    for layer in layers:
+        triples |= shacl_fast.read_triples(build_dir / f"{layer}.nt")  # N-Triples are N-Quads
+    return triples
 
 
 # ---- Validation ---------------------------------------------------------------------------
