@@ -10,9 +10,24 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 XSD_STRING = str(XSD.string)
+# `p in RDF_TYPE_ONLY` is a hash lookup; `p == RDF.type` runs rdflib's Python __eq__, per triple.
+RDF_TYPE_ONLY = frozenset({RDF.type})
+
+
+def memoized(convert):
+    """`convert` answering each distinct term once (a graph names the same predicates and classes
+    thousands of times)."""
+    memo: dict = {}
+
+    def once(term):
+        found = memo.get(term)
+        if found is None:
+            found = memo[term] = convert(term)
+        return found
+    return once
 
 
 def new_graph() -> Graph:
@@ -45,13 +60,7 @@ def to_rdflib(term):
 
 def rdflib_quads(quads: Iterable[pyoxigraph.Quad]) -> Iterator[tuple]:
     """(subject, predicate, object, graph name or None) in rdflib terms, for Oxigraph's quads."""
-    memo: dict = {}
-
-    def term(t):
-        found = memo.get(t)
-        if found is None:
-            found = memo[t] = to_rdflib(t)
-        return found
+    term = memoized(to_rdflib)
     for quad in quads:
         graph = quad.graph_name
         yield (term(quad.subject), term(quad.predicate), term(quad.object),

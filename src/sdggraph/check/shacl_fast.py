@@ -22,7 +22,7 @@ import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from ..terms import rdflib_quads, to_ox, to_rdflib  # noqa: F401 (to_rdflib: used by importers too)
+from ..terms import memoized, rdflib_quads, to_ox, to_rdflib  # noqa: F401 (to_rdflib: used by importers too)
 
 SHAPE_NS = "https://w3id.org/sdggraph/shapes#"
 TYPE, SUB_CLASS = RDF.type, RDFS.subClassOf
@@ -236,13 +236,7 @@ class Data:
     def store(self) -> pyoxigraph.Store:
         if self._store is None:
             store = pyoxigraph.Store()
-            memo: dict = {}  # each distinct term converted once (predicates and classes recur thousands of times)
-
-            def ox(term):
-                found = memo.get(term)
-                if found is None:
-                    found = memo[term] = to_ox(term)
-                return found
+            ox = memoized(to_ox)
             store.bulk_extend(pyoxigraph.Quad(ox(s), ox(p), ox(o)) for s, p, o in self.triples
                               if not isinstance(s, Literal))
             self._store = store

@@ -30,7 +30,7 @@ from ..check.validate import results_of
 from ..errors import CheckFailed
 from ..forked import Beside
 from ..layout import DATASET_FILE, LAYERS, LOCATIONS_FILE, MANIFEST_FILE, STORE_DIR, graph_iri
-from ..terms import new_graph, to_ox
+from ..terms import RDF_TYPE_ONLY, new_graph, to_ox
 from . import ontology_docs
 from .inference import infer, use_reference
 from .sources import load_sources, locations
@@ -154,7 +154,6 @@ EXTRA_PREFIXES = {
     "sdmx-measure": "http://purl.org/linked-data/sdmx/2009/measure#",
     "sdmx-code": "http://purl.org/linked-data/sdmx/2009/code#",
 }
-TYPE_FIRST = {RDF.type}
 SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")  # a Turtle local name needing no escapes
 
 
@@ -183,7 +182,7 @@ def turtle(graph: Graph) -> str:
     body = []
     for subject in sorted(blocks, key=lambda t: (isinstance(t, BNode), str(t))):
         predicates = blocks[subject]
-        order = sorted(predicates, key=lambda p: (p not in TYPE_FIRST, str(p)))
+        order = sorted(predicates, key=lambda p: (p not in RDF_TYPE_ONLY, str(p)))
         parts = []
         for p in order:
             objects = ", ".join(sorted(name(o) for o in predicates[p]))
@@ -255,10 +254,9 @@ def manifest(target: Path, report: BuildReport) -> dict:
 def class_counts(layers: dict[str, set]) -> dict[str, int]:
     """Resources per class over all layers (asserted and inferred types), sorted by class IRI."""
     members: dict[str, set] = {}
-    types = {RDF.type}  # a set lookup: == on rdflib terms runs Python code per triple
     for triples in layers.values():
         for subject, predicate, cls in triples:
-            if predicate in types and isinstance(cls, URIRef):
+            if predicate in RDF_TYPE_ONLY and isinstance(cls, URIRef):
                 members.setdefault(str(cls), set()).add(subject)
     return {cls: len(members[cls]) for cls in sorted(members)}
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from ..terms import RDF_TYPE_ONLY
+
 VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), str(XSD))
 USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class, RDF.Property,
                  OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDFS.Datatype,
@@ -29,7 +31,6 @@ USELESS_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.
 
 
 TYPE = RDF.type
-TYPES = {TYPE}
 EQUALITY = {OWL.sameAs, OWL.differentFrom}
 SCHEMA = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty, RDFS.domain, RDFS.range,
           OWL.inverseOf}
@@ -51,7 +52,7 @@ def keep(triple) -> bool:
         return False
     if p in EQUALITY:
         return False
-    if o in USELESS_TYPES and p in TYPES:  # set lookups: == on rdflib terms is Python code
+    if o in USELESS_TYPES and p in RDF_TYPE_ONLY:
         return False
     if p in SCHEMA:
         return False  # schema entailments: the ontology states what matters

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 from rdflib.namespace import OWL, RDF, RDFS
+
+from ..terms import RDF_TYPE_ONLY
 
 # Vocabulary whose OWL 2 RL rules this module does not implement.
 UNSUPPORTED = {
@@ -38,7 +40,6 @@ UNSUPPORTED = {
 TYPE, SUB_CLASS, SUB_PROP, DOMAIN, RANGE = RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range
 EQ_CLASS, EQ_PROP, INVERSE, CHAIN = OWL.equivalentClass, OWL.equivalentProperty, OWL.inverseOf, OWL.propertyChainAxiom
 SYMMETRIC, TRANSITIVE = OWL.SymmetricProperty, OWL.TransitiveProperty
-TYPES = {TYPE}
 
 
 def unsupported(graph) -> set:
@@ -47,7 +48,7 @@ def unsupported(graph) -> set:
     for _, p, o in graph:
         if p in UNSUPPORTED:
             found.add(p)
-        elif o in UNSUPPORTED and p in TYPES:  # set lookups: no Python-level == per triple
+        elif o in UNSUPPORTED and p in RDF_TYPE_ONLY:
             found.add(o)
     return found
 

@@ -10,10 +10,10 @@ import functools
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
 
 from .. import config
-from ..layout import DATASET_FILE, LAYERS, STORE_DIR, graph_iri, require_build
+from ..layout import DATASET_FILE, LAYERS, STORE_DIR, require_build
 
 
 @functools.lru_cache(maxsize=4)
