@@ -328,7 +328,7 @@ def test_rdflib_gives_the_same_rows(name, build_dir, built_graph):
 OTHER_VALUES = {"indikatorer-for-samfunnsfloke": {"floke": "klima-og-natur"}, "fn-mal-til-tjenesteomrade": {"goal": "3"},
                 "indikatorer-uten-tall": {"year": "2022"}, "indikator-tidsserie": {"indicator": "HEL-01"},
                 "sammenlign-omrader": {"measure": "BEF-12", "year": "2023"},
-                "kostra-for-tjenesteomrade": {"tjenesteomrade": "oppvekst"}}
+                "kostra-for-tjenesteomrade": {"year": "2023", "tjenesteomrade": "oppvekst"}}
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_VALUES))

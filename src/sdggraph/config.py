@@ -86,6 +86,14 @@ PREFIXES = {
 }
 
 
+def in_kommune(iri: str, kommune: str | None) -> str:
+    """An IRI of Asker's (…/kommune/3203/…) as the same resource of another kommune in a dataset of
+    several; unchanged for None or Asker."""
+    if not kommune or kommune == KOMMUNENUMMER:
+        return iri
+    return iri.replace(f"/kommune/{KOMMUNENUMMER}/", f"/kommune/{kommune}/", 1)
+
+
 def rebase(iri: str) -> str:
     """Map an IRI under the default base to the configured base."""
     base = base_iri()

@@ -9,7 +9,8 @@ other comment lines are free text; the header ends at the first line that is not
 
 A default that starts with `@` is computed from the graph the question runs on, never written in
 the file: `@latest-reporting-year` is the latest reporting year of the report editions (so a new
-edition moves it). `COMPUTED_DEFAULTS` holds the query for each.
+edition moves it), `@latest-kostra-year` the latest year of Asker's KOSTRA figures. `COMPUTED_DEFAULTS`
+holds the query for each.
 
 `<kind>` is either `IRI <prefix>:{value}` (an IRI made from a prefix of config.PREFIXES and the
 value, e.g. `IRI sdg:{value}`) or a datatype: `xsd:gYear`, `xsd:integer`, `xsd:decimal`,
@@ -26,6 +27,9 @@ client gets that same text: the local store, the service's workers, other SPARQL
 page's editor. (A pyoxigraph substitution would do too, but Oxigraph applies it after evaluation: a
 VALUES block is joined first, 10–50× faster on finn-etter-navn and sammenlign-omrader.) Every
 parameter's variable is in its query's SELECT, so the answer shows what was asked.
+
+`kommune` is no question's parameter: every question takes it, and it chooses the kommune of a
+dataset of several (the graphs the question reads), never a value in the query.
 
 Files named `*-violation.rq` are integrity checks: on sound data they return no rows
 (`sdggraph check` runs them).
@@ -67,8 +71,15 @@ COMPUTED_DEFAULTS = {  # "@name" defaults: a SELECT of one ?value from the graph
     "latest-reporting-year": (
         "PREFIX sg: <https://w3id.org/sdggraph/ontology#>\n"
         "SELECT (MAX(STR(?year)) AS ?value) WHERE { ?edition a sg:ReportEdition ; sg:reportingYear ?year }"),
+    "latest-kostra-year": (  # the latest year of Asker's own KOSTRA figures
+        "PREFIX sg: <https://w3id.org/sdggraph/ontology#>\n"
+        "SELECT (MAX(STR(?year)) AS ?value) WHERE { ?figure a sg:KostraKeyFigure . "
+        "?observation sg:ofMeasure ?figure ; sg:refArea <https://w3id.org/sdggraph/ref-area/municipality-3203> ; "
+        "sg:year ?year }"),
 }
 COMPUTED_PREFIX = "@"
+KOMMUNE_PARAM = "kommune"  # taken by every question: which kommune's graphs it reads (not a VALUES binding)
+KOMMUNENUMMER = re.compile(r"[0-9]{4}")
 
 
 class UnknownQueryError(SdggraphError):
@@ -105,15 +116,15 @@ class Param:
         pattern = self.pattern or (SLUG if self.kind == "IRI" else LEXICAL[self.kind])
         return re.fullmatch(pattern, value) is not None
 
-    def term(self, value: str):
-        """The typed term for a value, or ParameterError."""
+    def term(self, value: str, kommune: str | None = None):
+        """The typed term for a value (an IRI of Asker's as the same one of `kommune`), or ParameterError."""
         if not isinstance(value, str) or not self.accepts(value):
             allowed = (" | ".join(self.choices) if self.choices
                        else f"/{self.pattern}/" if self.pattern else self.kind)
             raise ParameterError(f"invalid value {value!r} for parameter '{self.name}' (allowed: {allowed})")
         try:
             if self.kind == "IRI":
-                namespace = config.rebase(config.PREFIXES[self.iri_prefix])
+                namespace = config.in_kommune(config.rebase(config.PREFIXES[self.iri_prefix]), kommune)
                 return pyoxigraph.NamedNode(namespace + self.iri_local + value)
             return pyoxigraph.Literal(value, datatype=pyoxigraph.NamedNode(XSD + self.kind[len("xsd:"):]))
         except ValueError as error:  # pyoxigraph's own validation, a second line of defence
@@ -170,18 +181,19 @@ class NamedQuery:
     def computed_defaults(self) -> tuple[str, ...]:
         return tuple(sorted({p.computed_default for p in self.params if p.computed_default}))
 
-    def bindings(self, values: Mapping[str, str] | None = None,
-                 computed: Mapping[str, str] | None = None) -> dict[str, object]:
-        """Variable name → typed term for every parameter (defaults where no value is given)."""
+    def bindings(self, values: Mapping[str, str] | None = None, computed: Mapping[str, str] | None = None,
+                 kommune: str | None = None) -> dict[str, object]:
+        """Variable name → typed term for every parameter (defaults where no value is given); the
+        IRIs are `kommune`'s (default: Asker's)."""
         values = self.values_with_defaults(values, computed)
-        return {param.variable: param.term(values[param.name]) for param in self.params}
+        return {param.variable: param.term(values[param.name], kommune) for param in self.params}
 
-    def with_values(self, values: Mapping[str, str] | None = None,
-                    computed: Mapping[str, str] | None = None) -> str:
+    def with_values(self, values: Mapping[str, str] | None = None, computed: Mapping[str, str] | None = None,
+                    kommune: str | None = None) -> str:
         """The query text with the parameters bound by an inline VALUES block (for other SPARQL servers)."""
         from ..store.remote import inject_values  # the same placement remote mode uses
 
-        return inject_values(self.sparql, self.bindings(values, computed))
+        return inject_values(self.sparql, self.bindings(values, computed, kommune))
 
     def shown(self, computed: Mapping[str, str] | None = None) -> str:
         """The query as users see it in the editor: the header's question and parameter lines, and
@@ -201,12 +213,12 @@ class NamedQuery:
                 lines.append(line)
         return "\n".join(lines) + "\n"
 
-    def shown_with_values(self, values: Mapping[str, str] | None = None,
-                          computed: Mapping[str, str] | None = None) -> str:
+    def shown_with_values(self, values: Mapping[str, str] | None = None, computed: Mapping[str, str] | None = None,
+                          kommune: str | None = None) -> str:
         """`shown` with the parameters bound by a VALUES block, as the editor runs it."""
         from ..store.remote import inject_values
 
-        return inject_values(self.shown(computed), self.bindings(values, computed))
+        return inject_values(self.shown(computed), self.bindings(values, computed, kommune))
 
     def describe(self, computed: Mapping[str, str] | None = None) -> dict:
         """The question for clients; a computed default is given as its value in this graph (`default`)
@@ -238,6 +250,9 @@ def parse_param(spec: str, path: Path) -> Param:
         param = Param(match["name"], match["default"], match["variable"], kind_text, choices, match["pattern"])
     else:
         raise QueryFileError(f"{path}: kind must be 'IRI prefix:{{value}}' or one of {', '.join(LEXICAL)}: {spec}")
+    if param.name == KOMMUNE_PARAM:
+        raise QueryFileError(f"{path}: '{KOMMUNE_PARAM}' is taken by every question (the kommune whose graphs "
+                             f"it reads); call the parameter something else: {spec}")
     if param.computed_default is not None:
         if param.computed_default not in COMPUTED_DEFAULTS:
             raise QueryFileError(f"{path}: unknown computed default '{param.default}' of '{param.name}' "

@@ -18,7 +18,8 @@ How it works:
   answered 503. The other workers are not involved, so other clients are not delayed,
   except that with all N workers busy a request waits for one to become free.
 * The wait happens in a thread of the web server's thread pool (the route awaits it with
-  `run_in_threadpool`), so the event loop keeps serving other requests meanwhile.
+  `run_in_threadpool`), so the event loop keeps serving other requests meanwhile; `run_async`
+  awaits a short job's answer on the pipe in the event loop itself (no thread).
 * A worker that dies (killed, crashed, or out of memory under its address-space cap) is
   replaced the same way. A new build swapped into build/ (new store directory) is noticed
   at the next request: workers on the old store are replaced as they come back idle.
@@ -554,22 +555,76 @@ class QueryExecutor:
                     del self._heavy[next(iter(self._heavy))]
 
     def run(self, job: Job, timeout: float | None = None) -> Outcome:
-        """Run a job; blocks the calling thread (call it from a thread pool in async code).
+        """Run a job; blocks the calling thread (call it from a thread pool in async code, or use
+        run_async).
 
         Waiting for a worker and running share one deadline of `timeout` seconds."""
+        begun = self._begin(timeout)
+        if isinstance(begun, Outcome):
+            return begun
+        deadline, timeout = begun
+        worker, refusal = self._checkout(deadline, job.shape, timeout)
+        if worker is None:
+            return refusal
+        return self._attend(worker, job, deadline, timeout)
+
+    async def run_async(self, job: Job, timeout: float | None = None) -> Outcome:
+        """`run` for the event loop: with a worker idle now, the job is sent and its answer awaited
+        on the pipe without a thread (the hop to one and back cost ~0.2 ms a request, and a thread
+        pool caps how many requests wait at once). Waiting for a worker, and a job that runs past
+        `fast_seconds`, continue in a thread as in `run`."""
+        import asyncio
+
+        from starlette.concurrency import run_in_threadpool
+
+        begun = self._begin(timeout)
+        if isinstance(begun, Outcome):
+            return begun
+        deadline, timeout = begun
+        worker, _ = self._checkout(deadline, job.shape, timeout, wait=False)
+        if worker is None:
+            return await run_in_threadpool(self.run, job, timeout)
+        try:
+            worker.conn.send(job)
+        except (EOFError, OSError):
+            return self._attend(worker, job, deadline, timeout, sent=True)  # finds it dead
+        if not worker.long:
+            loop = asyncio.get_running_loop()
+            answered = loop.create_future()
+            descriptor = worker.conn.fileno()
+            loop.add_reader(descriptor, lambda: answered.done() or answered.set_result(True))
+            try:
+                await asyncio.wait_for(answered, max(min(self.fast_seconds, deadline - time.monotonic()), 0))
+            except asyncio.TimeoutError:
+                pass
+            except BaseException:  # cancelled (the client left): a thread sees the job through
+                threading.Thread(target=self._attend, args=(worker, job, deadline, timeout, True), daemon=True).start()
+                raise
+            finally:
+                loop.remove_reader(descriptor)
+                os.set_blocking(descriptor, True)  # uvloop's add_reader made it non-blocking: run and _attend block on it
+            if answered.done():  # the answer is in the pipe: reading it does not block
+                return self._attend(worker, job, deadline, timeout, sent=True)
+        return await run_in_threadpool(self._attend, worker, job, deadline, timeout, True)
+
+    def _begin(self, timeout: float | None) -> tuple[float, float] | Outcome:
+        """(deadline, timeout) of a job starting now, or why it cannot start."""
         if self._closed:
             return Outcome("busy", "the query service is shutting down")
         self.start()
         timeout = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
         self._check_store()
-        worker, refusal = self._checkout(deadline, job.shape, timeout)
-        if worker is None:
-            return refusal
+        return time.monotonic() + timeout, timeout
+
+    def _attend(self, worker: _Worker, job: Job, deadline: float, timeout: float, sent: bool = False) -> Outcome:
+        """Send the job (unless `sent`) to a checked-out worker and wait for its answer within the
+        deadline: past `fast_seconds` it needs a long slot, past the deadline the worker is stopped.
+        The worker goes back to the pool, or is replaced."""
         long_job, started = worker.long, time.monotonic()
         try:
             try:
-                worker.conn.send(job)
+                if not sent:
+                    worker.conn.send(job)
                 if not long_job:
                     budget = min(self.fast_seconds, deadline - time.monotonic())
                     if not worker.conn.poll(max(budget, 0)) and time.monotonic() < deadline:
@@ -617,8 +672,10 @@ class QueryExecutor:
                 return True
             return False
 
-    def _checkout(self, deadline: float, shape: str | None, timeout: float) -> tuple[_Worker | None, Outcome | None]:
-        """An idle worker (and for a heavy job a long slot), or why not."""
+    def _checkout(self, deadline: float, shape: str | None, timeout: float,
+                  wait: bool = True) -> tuple[_Worker | None, Outcome | None]:
+        """An idle worker (and for a heavy job a long slot), or why not; without `wait`, (None, None)
+        when none may be taken at once."""
         waiting, heavy = False, False
         with self._cond:
             try:
@@ -642,6 +699,8 @@ class QueryExecutor:
                         return worker, None
                     if self.startup_error and not self._workers:
                         return None, Outcome("store-error", self.startup_error)
+                    if not wait:
+                        return None, None
                     if not waiting:  # heavy and other queries queue apart: heavy ones cannot fill the queue
                         count = self._waiting_heavy if heavy else self._waiting
                         if count >= self.max_queue:

@@ -5,6 +5,10 @@ parameters bound as typed terms (named_queries) in the app's SPARQL worker pool,
 the rows as JSON (what the CLI's `--format json` prints), CSV, SPARQL JSON results (with term
 types), or — format=sparql — the query text with the values bound and without developer
 comments, which the web page puts in its editor. Unknown name → 404, unknown parameter or invalid value → 400.
+
+`kommune=<kommunenummer>` asks about one kommune of a dataset of several (description.DatasetInfo):
+the question then reads that kommune's graphs and the shared ones. The default is the home kommune;
+a dataset of one kommune is read whole.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from html import escape
 
 import pyoxigraph
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ..errors import SdggraphError
@@ -39,29 +44,56 @@ SERVICE_STATUS = {"timeout": 503, "busy": 503, "too-many-rows": 413}
 DIRECTORY_MAX_AGE = 2.0  # seconds: queries/ is looked at again at most this often (edits show then)
 
 
-def computed_defaults(request: Request, query: named_queries.NamedQuery) -> dict[str, str]:
-    """The question's computed defaults (e.g. the latest reporting year) in the graph this app serves."""
+def computed_defaults(request: Request, query: named_queries.NamedQuery,
+                      graphs: list[str] | None = None) -> dict[str, str]:
+    """The question's computed defaults (e.g. the latest reporting year) in the graph this app serves
+    (`graphs`: the default graph of one kommune, see kommune_graphs)."""
     from ..store.local import select_local
 
     if not query.computed_defaults:
         return {}
     service = getattr(request.app.state, "sparql", None)
     if service is not None:  # once per version of the graph
-        return service.computed_defaults(query.computed_defaults)
+        return service.computed_defaults(query.computed_defaults, graphs)
     build_dir = build_dir_of(request)
-    return named_queries.compute_defaults(query.computed_defaults, lambda sparql: select_local(sparql, build_dir=build_dir))
+    return named_queries.compute_defaults(
+        query.computed_defaults, lambda sparql: select_local(sparql, build_dir=build_dir, default_graph=graphs))
 
 
-def run_in_service(request: Request, query: named_queries.NamedQuery, params: dict[str, str]) -> bytes:
+def kommune_graphs(request: Request, kommune: str | None) -> list[str] | None:
+    """The default graph of a question about `kommune` (None: the whole dataset); ServiceError 404
+    for a kommune the dataset does not hold."""
+    from .description import UnknownKommuneError, read_dataset_info
+
+    service = getattr(request.app.state, "sparql", None)
+    info = service.dataset_info() if service is not None else read_dataset_info(build_dir_of(request))
+    try:
+        return info.default_graph_of(kommune)
+    except UnknownKommuneError as failure:
+        raise ServiceError(404, str(failure)) from failure
+
+
+async def run_in_service(request: Request, query: named_queries.NamedQuery, params: dict[str, str],
+                         graphs: list[str] | None, computed: dict[str, str], kommune: str | None) -> bytes:
     """SPARQL JSON results of a named question from the app's worker pool (app.state.sparql): the
-    same timeout, row cap and cores as /sparql."""
+    same timeout, row cap and cores as /sparql; about one kommune of a dataset of several."""
     from .executor import Job
 
-    outcome = request.app.state.sparql.run(Job(query.with_values(params, computed_defaults(request, query)),
-                                                tabular_format="json"))
+    text = query.with_values(params, computed, kommune)
+    job = Job(text, default_graph=graphs, union=graphs is None, tabular_format="json")
+    outcome = await request.app.state.sparql.run_async(job)
     if outcome.status != "ok":
         raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)
     return outcome.body
+
+
+async def defaults_for(request: Request, query: named_queries.NamedQuery, graphs: list[str] | None) -> dict[str, str]:
+    """computed_defaults from the event loop: the service's kept values, else computed in a thread."""
+    service = getattr(request.app.state, "sparql", None)
+    known = service.known_defaults(query.computed_defaults, graphs) if service is not None else None
+    if known is not None:
+        return known
+    return await run_in_threadpool(computed_defaults, request, query, graphs)
 
 
 @router.get("/queries")
@@ -76,7 +108,8 @@ def list_queries(request: Request):
 
 
 @router.get("/queries/{name}")
-def run_query(name: str, request: Request):
+async def run_query(name: str, request: Request):
+    # async: a cold question's answer is awaited on the worker's pipe, with no hop to a thread
     fmt = pick_format(request, RUN_OFFERS)
     params: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
@@ -85,13 +118,19 @@ def run_query(name: str, request: Request):
         if key in params:
             return error(400, f"parameter '{key}' given twice")
         params[key] = value
+    kommune = params.pop(named_queries.KOMMUNE_PARAM, None)
     try:
         query = named_queries.get(name, max_age=DIRECTORY_MAX_AGE)
         if fmt is None:
             return not_acceptable(RUN_OFFERS)
+        if kommune is not None and not named_queries.KOMMUNENUMMER.fullmatch(kommune):
+            return error(400, f"invalid value {kommune!r} for parameter '{named_queries.KOMMUNE_PARAM}' "
+                              "(a kommunenummer of four digits)")
+        graphs = kommune_graphs(request, kommune)
+        computed = await defaults_for(request, query, graphs)
         if fmt == "sparql":
-            return Response(query.shown_with_values(params, computed_defaults(request, query)), media_type=MEDIA[fmt])
-        results = run_in_service(request, query, params)
+            return Response(query.shown_with_values(params, computed, kommune), media_type=MEDIA[fmt])
+        results = await run_in_service(request, query, params, graphs, computed, kommune)
     except ServiceError as failure:
         return error(failure.status, str(failure))
     except named_queries.UnknownQueryError as failure:
@@ -100,6 +139,16 @@ def run_query(name: str, request: Request):
         return error(400, str(failure))
     if fmt == "sparql-json":  # the worker's answer as it is
         return Response(results, media_type=MEDIA[fmt])
+    if len(results) > INLINE_CONVERSION_BYTES:  # keep the event loop free of long conversions
+        return await run_in_threadpool(converted, results, fmt)
+    return converted(results, fmt)
+
+
+INLINE_CONVERSION_BYTES = 64 * 1024
+
+
+def converted(results: bytes, fmt: str) -> Response:
+    """SPARQL JSON results as the rows of `fmt` (json or csv)."""
     solutions = pyoxigraph.parse_query_results(results, pyoxigraph.QueryResultsFormat.JSON)
     header = [variable.value for variable in solutions.variables]
     rows = [[term_text(solution[name]) for name in header] for solution in solutions]

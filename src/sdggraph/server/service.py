@@ -69,7 +69,7 @@ class SparqlService:
         self._epoch = secrets.token_hex(4) if settings.updates_enabled else ""
         self._update_lock = threading.Lock()  # an update and the taking of a snapshot never overlap
         self._snapshot_lock = threading.Lock()
-        self._defaults: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}  # (version tag, names) -> values
+        self._defaults: dict[tuple, dict[str, str]] = {}  # (version tag, names, graphs) -> values
 
     # -- what the views are keyed by --
 
@@ -150,25 +150,36 @@ class SparqlService:
                 self._generation += 1
         return reply
 
-    def computed_defaults(self, names: tuple[str, ...]) -> dict[str, str]:
+    def computed_defaults(self, names: tuple[str, ...], graphs: list[str] | None = None) -> dict[str, str]:
         """The named questions' computed defaults (named.COMPUTED_DEFAULTS) in the graph the views
-        read, computed once per version: they change only with the graph, and cost a query each."""
+        read (`graphs`: one kommune's, see DatasetInfo.default_graph_of), computed once per version:
+        they change only with the graph, and cost a query each."""
         if not names:
             return {}
         tag = self.version().tag
-        values = self._defaults.get((tag, names))
-        if values is None:
+        key = (tag, names, tuple(graphs) if graphs is not None else None)
+        values = self._defaults.get(key)
+        if values is None:  # (known_defaults peeks at this without computing)
             from ..query import named as named_queries
             from ..store.local import select_local
 
             build = self.current_build()
-            values = named_queries.compute_defaults(names, lambda sparql: select_local(sparql, build_dir=build))
+            values = named_queries.compute_defaults(
+                names, lambda sparql: select_local(sparql, build_dir=build, default_graph=graphs))
             if self.version().tag == tag:  # not kept if the graph changed meanwhile
                 with self._lock:
-                    if len(self._defaults) >= 64:  # old versions' values: never asked again
+                    if len(self._defaults) >= 1024:  # old versions' values: never asked again
                         self._defaults.clear()
-                    self._defaults[(tag, names)] = values
+                    self._defaults[key] = values
         return dict(values)
+
+    def known_defaults(self, names: tuple[str, ...], graphs: list[str] | None = None) -> dict[str, str] | None:
+        """computed_defaults if already computed for this version, else None (an event loop asks
+        this first, and computes in a thread)."""
+        if not names:
+            return {}
+        values = self._defaults.get((self.version().tag, names, tuple(graphs) if graphs is not None else None))
+        return None if values is None else dict(values)
 
     def dataset_info(self) -> DatasetInfo:
         """The graphs and counts of manifest.json, re-read when a new build replaced it."""
@@ -184,13 +195,24 @@ class SparqlService:
 
     def run(self, job: Job) -> Outcome:
         """Run a job in the pool (blocking); the caller has checked the text (see guard)."""
-        if job.max_rows > self.settings.max_rows:
-            job.max_rows = self.settings.max_rows
-        job.max_bytes = min(job.max_bytes, self.settings.max_result_bytes)
-        outcome = self.executor.run(job)
+        outcome = self.executor.run(self._capped(job))
         if outcome.path is not None:  # callers here want bytes (named questions: small answers)
             outcome.body, outcome.path = outcome.read_body(), None
         return outcome
+
+    async def run_async(self, job: Job) -> Outcome:
+        """`run` from the event loop (executor.run_async)."""
+        from starlette.concurrency import run_in_threadpool
+
+        outcome = await self.executor.run_async(self._capped(job))
+        if outcome.path is not None:
+            outcome.body, outcome.path = await run_in_threadpool(outcome.read_body), None
+        return outcome
+
+    def _capped(self, job: Job) -> Job:
+        job.max_rows = min(job.max_rows, self.settings.max_rows)
+        job.max_bytes = min(job.max_bytes, self.settings.max_result_bytes)
+        return job
 
     def start(self) -> None:
         self.executor.start()

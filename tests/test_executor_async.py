@@ -1,0 +1,98 @@
+"""QueryExecutor.run_async (the named questions' path): the same answers and limits as run, with a
+short job's answer awaited on the worker's pipe in the event loop, and no worker lost when a
+client goes away."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from sdggraph.layout import STORE_DIR
+from sdggraph.server.executor import INLINE_BYTES, Job, QueryExecutor
+
+CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/sdggraph/ontology#SubGoal> }"
+ROWS = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 2000"  # ~0.4 MB: more than a socket buffer
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # never finishes
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run_loop(request):
+    """Run a coroutine on the event loop uvicorn would use: asyncio's, or uvloop's (whose
+    add_reader leaves the pipe non-blocking)."""
+    if request.param == "asyncio":
+        return asyncio.run
+    uvloop = pytest.importorskip("uvloop")
+
+    def run(coroutine):
+        loop = uvloop.new_event_loop()
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            loop.close()
+    return run
+
+
+@pytest.fixture
+def executor(build_dir):
+    pool = QueryExecutor(build_dir / STORE_DIR, workers=1, fast_workers=1, timeout=3, fast_seconds=0.5)
+    pool.start(wait=True)
+    yield pool
+    pool.close()
+
+
+def settled(pool: QueryExecutor, idle: int, within: float = 15.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if pool.busy == 0 and len(pool._idle) == idle:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_run_async_answers_as_run_does_and_leaves_the_pipe_for_run(executor, run_loop):
+    blocking = executor.run(Job(ROWS))
+    assert 200_000 < len(blocking.body) < INLINE_BYTES  # through the pipe, in more than one read
+    for _ in range(3):  # the same worker (most recently used first) from both paths in turn
+        awaited = run_loop(executor.run_async(Job(ROWS)))
+        assert (awaited.status, awaited.body) == (blocking.status, blocking.body) == ("ok", blocking.body)
+        assert executor.run(Job(ROWS)).body == blocking.body
+    assert settled(executor, idle=2)
+
+
+def test_a_runaway_job_is_stopped_at_the_timeout_while_a_cheap_one_is_answered(executor, run_loop):
+    async def both():
+        runaway = asyncio.ensure_future(executor.run_async(Job(RUNAWAY)))
+        await asyncio.sleep(0.8)  # past fast_seconds: it holds the long slot, in a thread
+        started = time.monotonic()
+        cheap = await executor.run_async(Job(CHEAP))
+        return await runaway, cheap, time.monotonic() - started
+
+    runaway, cheap, waited = run_loop(both())
+    assert runaway.status == "timeout" and cheap.status == "ok" and waited < 1.0
+    executor.wait_ready()
+    assert settled(executor, idle=2)
+
+
+def test_a_client_that_leaves_gives_its_worker_back(executor, run_loop):
+    async def leave():
+        task = asyncio.ensure_future(executor.run_async(Job(RUNAWAY), timeout=2))
+        await asyncio.sleep(0.2)  # sent, and awaited on the pipe
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run_loop(leave())
+    executor.wait_ready()
+    assert settled(executor, idle=2)  # the job was seen through to its timeout and the worker replaced
+    assert executor.run(Job(CHEAP)).status == "ok"
+
+
+def test_with_every_worker_busy_run_async_waits_for_one(executor, run_loop):
+    async def crowd():
+        return await asyncio.gather(*(executor.run_async(Job(CHEAP)) for _ in range(6)))
+
+    outcomes = run_loop(crowd())
+    assert [outcome.status for outcome in outcomes] == ["ok"] * 6
+    assert settled(executor, idle=2)

@@ -1,0 +1,98 @@
+"""A dataset of several kommuner (manifest `kommuner`, server/description.DatasetInfo): a named
+question about one kommune reads that kommune's graphs and the shared ones, with its parameters'
+IRIs made in that kommune. The dataset is the short form of bench/national_scale.py: Asker and
+two SYNTHETIC clones of it (kommunenummer 9001, 9002), made by the bench's own generator."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sdggraph.query import named as named_queries
+from sdggraph.server.app import create_app
+from sdggraph.server.settings import Settings
+
+KOMMUNE = "https://w3id.org/sdggraph/kommune/"
+SPARQL_JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture(scope="module")
+def national_scale(repo_root):
+    spec = importlib.util.spec_from_file_location("national_scale", repo_root / "bench" / "national_scale.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def several(build_dir, national_scale, tmp_path_factory):
+    out = tmp_path_factory.mktemp("several-kommuner")
+    national_scale.build_synthetic(build_dir, out, kommuner=2)
+    with TestClient(create_app(Settings(build_dir=out, workers=1, timeout=30))) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def single(build_dir):
+    with TestClient(create_app(Settings(build_dir=build_dir, workers=1, timeout=30))) as client:
+        yield client
+
+
+def bindings(client, name: str, **params) -> list[dict]:
+    answer = client.get(f"/queries/{name}", params=params, headers=SPARQL_JSON)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["results"]["bindings"]
+
+
+def test_a_question_reads_the_home_kommune_by_default_and_another_when_asked(several, single):
+    alone = bindings(single, "delmal-uten-indikator")
+    home = bindings(several, "delmal-uten-indikator")
+    clone = bindings(several, "delmal-uten-indikator", kommune="9001")
+    assert len(alone) == len(home) == len(clone) > 0  # not the sum over three kommuner
+    assert all(row["subgoal"]["value"].startswith(KOMMUNE + "3203/") for row in home)
+    assert all(row["subgoal"]["value"].startswith(KOMMUNE + "9001/") for row in clone)
+    assert [row["id"]["value"] for row in clone] == [row["id"]["value"] for row in alone]
+
+
+def test_parameter_iris_are_made_in_the_kommune_asked_about(several, single):
+    alone = bindings(single, "indikatorer-for-samfunnsfloke", floke="klima-og-natur")
+    clone = bindings(several, "indikatorer-for-samfunnsfloke", floke="klima-og-natur", kommune="9002")
+    assert len(clone) == len(alone) > 0  # with Asker's IRI bound the clone's graphs would give none
+    assert clone[0]["challenge"]["value"] == KOMMUNE + "9002/challenge/klima-og-natur"
+    shown = several.get("/queries/indikatorer-for-samfunnsfloke", params={"kommune": "9002", "format": "sparql"})
+    assert f"<{KOMMUNE}9002/challenge/ungt-utenforskap>" in shown.text
+
+
+def test_computed_defaults_come_from_the_kommune_asked_about(several, single):
+    for name in ("indikatorer-uten-tall", "kostra-for-tjenesteomrade"):
+        alone = bindings(single, name)
+        clone = bindings(several, name, kommune="9001")
+        assert len(clone) == len(alone) > 0
+        assert {row.get("year", row.get("latestYear"))["value"] for row in clone} == \
+               {row.get("year", row.get("latestYear"))["value"] for row in alone}
+
+
+def test_a_kommune_the_dataset_does_not_hold_is_404_and_a_malformed_one_400(several, single):
+    assert several.get("/queries/delmal-uten-indikator", params={"kommune": "9003"}).status_code == 404
+    assert single.get("/queries/delmal-uten-indikator", params={"kommune": "9001"}).status_code == 404
+    assert single.get("/queries/delmal-uten-indikator", params={"kommune": "3203"}).status_code == 200
+    for bad in ("32O3", "3203 ", "../3203", ""):
+        answer = several.get("/queries/delmal-uten-indikator", params={"kommune": bad})
+        assert answer.status_code == 400 and "kommune" in answer.json()["error"]
+
+
+def test_the_answers_of_two_kommuner_are_cached_apart(several):
+    first = several.get("/queries/delmal-uten-indikator", params={"kommune": "9001"}, headers=SPARQL_JSON)
+    second = several.get("/queries/delmal-uten-indikator", params={"kommune": "9002"}, headers=SPARQL_JSON)
+    assert first.headers["etag"] != second.headers["etag"]
+    assert "/9002/" in second.text and "/9001/" not in second.text
+
+
+def test_no_question_may_declare_a_kommune_parameter(tmp_path):
+    path = tmp_path / "x.rq"
+    path.write_text("# question-nb: x\n# question-en: x\n"
+                    "# param: kommune = 3203 -> ?k as xsd:string\nSELECT ?k WHERE {}\n", encoding="utf-8")
+    with pytest.raises(named_queries.QueryFileError, match="kommune"):
+        named_queries.parse_file(path)
