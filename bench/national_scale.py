@@ -155,12 +155,12 @@ def p50(client: httpx.Client, url: str, requests: int, cold: bool) -> tuple[floa
     headers = {"Accept": "application/sparql-results+json"}
     if cold:
         headers["Cache-Control"] = "no-cache"
-    samples, status, size = [], 0, 0
+    samples, status = [], 0
     for _ in range(requests):
         started = time.perf_counter()
         response = client.get(url, headers=headers)
         samples.append(time.perf_counter() - started)
-        status, size = response.status_code, len(response.content)
+        status = response.status_code
     rows = len(json.loads(response.content)["results"]["bindings"]) if status == 200 else -1
     return statistics.median(samples) * 1000, status, rows
 

@@ -65,6 +65,17 @@ def test_parameter_iris_are_made_in_the_kommune_asked_about(several, single):
     assert f"<{KOMMUNE}9002/challenge/ungt-utenforskap>" in shown.text
 
 
+def test_the_query_text_of_a_question_about_a_kommune_reads_its_graphs_at_sparql(several):
+    """What the editor shows names the kommune's graphs (FROM), so running it at /sparql gives the
+    rows the question gave, not those of every kommune."""
+    asked = bindings(several, "delmal-uten-indikator", kommune="9002")
+    shown = several.get("/queries/delmal-uten-indikator", params={"kommune": "9002", "format": "sparql"}).text
+    assert "FROM <https://w3id.org/sdggraph/graph/kommune/9002>" in shown
+    answer = several.post("/sparql", data={"query": shown}, headers=SPARQL_JSON)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"] == asked
+
+
 def test_computed_defaults_come_from_the_kommune_asked_about(several, single):
     for name in ("indikatorer-uten-tall", "kostra-for-tjenesteomrade"):
         alone = bindings(single, name)

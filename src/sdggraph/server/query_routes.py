@@ -128,8 +128,11 @@ async def run_query(name: str, request: Request):
                               "(a kommunenummer of four digits)")
         graphs = kommune_graphs(request, kommune)
         computed = await defaults_for(request, query, graphs)
-        if fmt == "sparql":
-            return Response(query.shown_with_values(params, computed, kommune), media_type=MEDIA[fmt])
+        if fmt == "sparql":  # with the kommune's graphs named, the text reads what the question read
+            from ..store.remote import with_dataset
+
+            text = query.shown_with_values(params, computed, kommune)
+            return Response(text if graphs is None else with_dataset(text, graphs), media_type=MEDIA[fmt])
         results = await run_in_service(request, query, params, graphs, computed, kommune)
     except ServiceError as failure:
         return error(failure.status, str(failure))

@@ -169,6 +169,18 @@ def inject_values(sparql: str, bindings: dict) -> str:
     return f"{sparql[:opening + 1]} {block} {body}{sparql[closing:]}"
 
 
+def with_dataset(sparql: str, graphs: list[str]) -> str:
+    """The query with `FROM <graph>` for each graph before its top-level WHERE group: the text
+    then reads those graphs wherever it is run."""
+    opening = next((position for position, char, parens in _braces(sparql) if char == "{" and parens == 0), None)
+    if opening is None:
+        raise SdggraphError("cannot name the graphs: no WHERE { … } group found in the query")
+    where = re.search(r"\bwhere\s*$", sparql[:opening], re.I)
+    at = where.start() if where else opening
+    clauses = "".join(f"FROM <{graph}>\n" for graph in graphs)
+    return f"{sparql[:at]}{clauses}{sparql[at:]}"
+
+
 # --- talking to the endpoint -----------------------------------------------------------------
 
 def redact(url: str) -> str:
