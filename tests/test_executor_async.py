@@ -96,3 +96,60 @@ def test_with_every_worker_busy_run_async_waits_for_one(executor, run_loop):
     outcomes = run_loop(crowd())
     assert [outcome.status for outcome in outcomes] == ["ok"] * 6
     assert settled(executor, idle=2)
+
+
+@pytest.fixture
+def small_pool(build_dir):
+    pool = QueryExecutor(build_dir / STORE_DIR, workers=1, fast_workers=1, timeout=1.5, max_queue=2)
+    pool.start(wait=True)
+    yield pool
+    pool.close()
+
+
+def hold_every_worker(pool: QueryExecutor) -> list:
+    return [pool._checkout(time.monotonic() + 10, None, 10)[0] for _ in range(pool.size)]
+
+
+def give_back(pool: QueryExecutor, worker) -> None:
+    with pool._cond:
+        pool._busy -= 1
+        pool._checkin(worker)
+
+
+def test_waiting_in_the_loop_is_bounded_and_freed_workers_go_to_the_waiters(small_pool, run_loop):
+    held = hold_every_worker(small_pool)
+
+    async def scenario():
+        tasks = [asyncio.ensure_future(small_pool.run_async(Job(CHEAP))) for _ in range(4)]
+        await asyncio.sleep(0.2)
+        refused = [task for task in tasks if task.done()]
+        assert [task.result().status for task in refused] == ["busy", "busy"]  # max_queue = 2, at once
+        assert small_pool._waiting == 2
+        give_back(small_pool, held[0])  # one worker for two waiters: in turn
+        return await asyncio.gather(*(task for task in tasks if task not in refused))
+
+    assert [outcome.status for outcome in run_loop(scenario())] == ["ok", "ok"]
+    assert small_pool._waiting == 0 and not small_pool._loop_waiters
+    give_back(small_pool, held[1])
+
+
+def test_a_waiter_gives_up_at_the_deadline_and_one_that_leaves_leaves_no_trace(small_pool, run_loop):
+    held = hold_every_worker(small_pool)
+
+    async def scenario():
+        started = time.monotonic()
+        outcome = await small_pool.run_async(Job(CHEAP), timeout=0.4)
+        waited = time.monotonic() - started
+        leaving = asyncio.ensure_future(small_pool.run_async(Job(CHEAP)))
+        await asyncio.sleep(0.1)
+        leaving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        return outcome, waited
+
+    outcome, waited = run_loop(scenario())
+    assert outcome.status == "busy" and 0.35 < waited < 1.0
+    assert small_pool._waiting == 0 and not small_pool._loop_waiters
+    for worker in held:
+        give_back(small_pool, worker)
+    assert small_pool.run(Job(CHEAP)).status == "ok"

@@ -17,9 +17,11 @@ How it works:
   worker is killed (SIGKILL) and a fresh one is started in the background; the request is
   answered 503. The other workers are not involved, so other clients are not delayed,
   except that with all N workers busy a request waits for one to become free.
-* The wait happens in a thread of the web server's thread pool (the route awaits it with
-  `run_in_threadpool`), so the event loop keeps serving other requests meanwhile; `run_async`
-  awaits a short job's answer on the pipe in the event loop itself (no thread).
+* `run` waits in a thread of the web server's thread pool (the route awaits it with
+  `run_in_threadpool`), so the event loop keeps serving other requests meanwhile. `run_async`
+  (the named questions) waits in the event loop itself: for a worker in a queue of futures that a
+  freed worker resolves, and for a short job's answer on the pipe; the two kinds of waiters share
+  one max_queue and are woken alike.
 * A worker that dies (killed, crashed, or out of memory under its address-space cap) is
   replaced the same way. A new build swapped into build/ (new store directory) is noticed
   at the next request: workers on the old store are replaced as they come back idle.
@@ -43,6 +45,7 @@ How it works:
 
 from __future__ import annotations
 
+import collections
 import itertools
 import logging
 import multiprocessing
@@ -360,6 +363,12 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
 
 # ---- the pool, in the server process ----
 
+def _resolve(future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+
 HEAVY_SHAPES = 4096  # shapes remembered as long-running (oldest forgotten first)
 
 
@@ -426,7 +435,8 @@ class QueryExecutor:
         self._workers: set[_Worker] = set()
         self._busy = 0
         self._long = 0  # jobs running past fast_seconds (at most long_slots)
-        self._waiting = 0  # short or unknown queries waiting
+        self._waiting = 0  # short or unknown queries waiting (in threads or in event loops)
+        self._loop_waiters: collections.deque = collections.deque()  # (loop, future) of run_async, first first
         self._waiting_heavy = 0  # queries of a heavy shape waiting (for a long slot)
         self._heavy: dict[str, None] = {}  # shapes that ran long, oldest first
         self._started = False
@@ -569,10 +579,11 @@ class QueryExecutor:
         return self._attend(worker, job, deadline, timeout)
 
     async def run_async(self, job: Job, timeout: float | None = None) -> Outcome:
-        """`run` for the event loop: with a worker idle now, the job is sent and its answer awaited
-        on the pipe without a thread (the hop to one and back cost ~0.2 ms a request, and a thread
-        pool caps how many requests wait at once). Waiting for a worker, and a job that runs past
-        `fast_seconds`, continue in a thread as in `run`."""
+        """`run` for the event loop: a job that is not of a heavy shape waits for a worker, and a
+        short one for its answer, in the event loop (no thread: the hop to one and back cost ~0.2 ms
+        a request, and with 50 clients the waiting threads' hand-offs took more of the server's CPU
+        than the requests). A job that runs past `fast_seconds`, and heavy ones, continue in a thread
+        as in `run`."""
         import asyncio
 
         from starlette.concurrency import run_in_threadpool
@@ -581,9 +592,11 @@ class QueryExecutor:
         if isinstance(begun, Outcome):
             return begun
         deadline, timeout = begun
-        worker, _ = self._checkout(deadline, job.shape, timeout, wait=False)
-        if worker is None:
+        if self.is_heavy(job.shape):  # they queue for a long slot apart (see _checkout)
             return await run_in_threadpool(self.run, job, timeout)
+        worker, refusal = await self._checkout_in_loop(deadline, job.shape, timeout)
+        if worker is None:
+            return refusal
         try:
             worker.conn.send(job)
         except (EOFError, OSError):
@@ -592,7 +605,7 @@ class QueryExecutor:
             loop = asyncio.get_running_loop()
             answered = loop.create_future()
             descriptor = worker.conn.fileno()
-            loop.add_reader(descriptor, lambda: answered.done() or answered.set_result(True))
+            loop.add_reader(descriptor, _resolve, answered)
             try:
                 await asyncio.wait_for(answered, max(min(self.fast_seconds, deadline - time.monotonic()), 0))
             except asyncio.TimeoutError:
@@ -606,6 +619,64 @@ class QueryExecutor:
             if answered.done():  # the answer is in the pipe: reading it does not block
                 return self._attend(worker, job, deadline, timeout, sent=True)
         return await run_in_threadpool(self._attend, worker, job, deadline, timeout, True)
+
+    async def _checkout_in_loop(self, deadline: float, shape: str | None,
+                                timeout: float) -> tuple[_Worker | None, Outcome | None]:
+        """_checkout for run_async: an idle worker, else a place in the queue (the same max_queue and
+        deadline) awaited on a future that _wake resolves when a worker is freed."""
+        import asyncio
+
+        worker, refusal = self._checkout(deadline, shape, timeout, wait=False)
+        if worker is not None or refusal is not None:
+            return worker, refusal
+        with self._cond:
+            if self._waiting >= self.max_queue:
+                return None, Outcome("busy", f"{self._waiting} requests are already waiting for a query worker; "
+                                     "try again later")
+            self._waiting += 1
+        loop = asyncio.get_running_loop()
+        entry = None
+        try:
+            while True:
+                entry = (loop, loop.create_future())
+                with self._cond:
+                    self._loop_waiters.append(entry)
+                worker, refusal = self._checkout(deadline, shape, timeout, wait=False)  # freed meanwhile?
+                if worker is not None or refusal is not None:
+                    return worker, refusal
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None, Outcome("busy", f"the query workers stayed busy with other queries for "
+                                         f"{timeout:g} s; try again later")
+                try:
+                    await asyncio.wait_for(asyncio.shield(entry[1]), remaining)
+                except asyncio.TimeoutError:
+                    pass
+                self._drop_waiter(entry)
+                entry = None
+        finally:
+            with self._cond:
+                self._waiting -= 1
+            if entry is not None:
+                self._drop_waiter(entry)
+
+    def _drop_waiter(self, entry) -> None:
+        """Take a run_async waiter out of the queue; a wake it was given and did not use goes to the next."""
+        with self._cond:
+            try:
+                self._loop_waiters.remove(entry)
+            except ValueError:  # already woken
+                if self._idle:
+                    self._wake_loop_waiter()
+
+    def _wake_loop_waiter(self) -> None:
+        """Wake the first run_async waiter (lock held)."""
+        if self._loop_waiters:
+            loop, future = self._loop_waiters.popleft()
+            try:
+                loop.call_soon_threadsafe(_resolve, future)
+            except RuntimeError:  # its loop is closed: it waits no more
+                pass
 
     def _begin(self, timeout: float | None) -> tuple[float, float] | Outcome:
         """(deadline, timeout) of a job starting now, or why it cannot start."""
@@ -734,6 +805,7 @@ class QueryExecutor:
             self._cond.notify_all()
         elif self._waiting:
             self._cond.notify()
+        self._wake_loop_waiter()
 
     def _sweep_idle(self) -> None:
         """Retire idle workers on an old store or dead while idle (lock held; RLock: re-entered), so
