@@ -67,7 +67,8 @@ def test_a_runaway_job_is_stopped_at_the_timeout_while_a_cheap_one_is_answered(e
         await asyncio.sleep(0.8)  # past fast_seconds: it holds the long slot, in a thread
         started = time.monotonic()
         cheap = await executor.run_async(Job(CHEAP))
-        return await runaway, cheap, time.monotonic() - started
+        waited = time.monotonic() - started
+        return await runaway, cheap, waited
 
     runaway, cheap, waited = run_loop(both())
     assert runaway.status == "timeout" and cheap.status == "ok" and waited < 1.0
@@ -153,3 +154,14 @@ def test_a_waiter_gives_up_at_the_deadline_and_one_that_leaves_leaves_no_trace(s
     for worker in held:
         give_back(small_pool, worker)
     assert small_pool.run(Job(CHEAP)).status == "ok"
+
+
+def test_a_job_sent_before_the_workers_are_ready_runs_when_they_are(build_dir, run_loop):
+    pool = QueryExecutor(build_dir / STORE_DIR, workers=1, fast_workers=1, timeout=20)
+    try:
+        pool.start()  # not waiting: the workers are still opening the store
+        started = time.monotonic()
+        outcome = run_loop(pool.run_async(Job(CHEAP)))
+        assert outcome.status == "ok" and time.monotonic() - started < 10  # woken when one was ready
+    finally:
+        pool.close()

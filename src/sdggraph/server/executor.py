@@ -512,6 +512,7 @@ class QueryExecutor:
                 if not self._closed:
                     self._idle.append(worker)
                     self._cond.notify_all()
+                    self._wake_loop_waiter()
                     return
         if self._closed:  # closed while the worker was starting: nothing went wrong
             worker.kill()
@@ -539,9 +540,10 @@ class QueryExecutor:
         except OSError:
             return None
 
-    def _check_store(self) -> None:
-        """A new build swapped in a new store directory: retire workers on the old one."""
-        identity = self._identity()
+    def _check_store(self, identity: tuple | None = None) -> None:
+        """A new build swapped in a new store directory: retire workers on the old one (`identity`:
+        the store directory's (st_dev, st_ino) if the caller has just stat'ed it)."""
+        identity = identity or self._identity()
         if identity != self._store_identity:
             with self._cond:
                 if identity != self._store_identity:
@@ -602,23 +604,39 @@ class QueryExecutor:
         except (EOFError, OSError):
             return self._attend(worker, job, deadline, timeout, sent=True)  # finds it dead
         if not worker.long:
-            loop = asyncio.get_running_loop()
-            answered = loop.create_future()
-            descriptor = worker.conn.fileno()
-            loop.add_reader(descriptor, _resolve, answered)
             try:
-                await asyncio.wait_for(answered, max(min(self.fast_seconds, deadline - time.monotonic()), 0))
-            except asyncio.TimeoutError:
-                pass
+                answered = await self._answer_in(worker, min(time.monotonic() + self.fast_seconds, deadline))
             except BaseException:  # cancelled (the client left): a thread sees the job through
                 threading.Thread(target=self._attend, args=(worker, job, deadline, timeout, True), daemon=True).start()
                 raise
+            if answered:  # the answer is in the pipe: reading it does not block
+                return self._attend(worker, job, deadline, timeout, sent=True)
+        return await run_in_threadpool(self._attend, worker, job, deadline, timeout, True)
+
+    @staticmethod
+    async def _answer_in(worker: _Worker, until: float) -> bool:
+        """Whether the worker's answer is in its pipe by `until` (monotonic), awaited in the event loop."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        descriptor = worker.conn.fileno()
+        while True:
+            if worker.conn.poll(0):
+                return True
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return False
+            readable = loop.create_future()
+            loop.add_reader(descriptor, _resolve, readable)
+            try:
+                await asyncio.wait_for(readable, remaining)
+            except asyncio.TimeoutError:
+                pass
             finally:
                 loop.remove_reader(descriptor)
                 os.set_blocking(descriptor, True)  # uvloop's add_reader made it non-blocking: run and _attend block on it
-            if answered.done():  # the answer is in the pipe: reading it does not block
-                return self._attend(worker, job, deadline, timeout, sent=True)
-        return await run_in_threadpool(self._attend, worker, job, deadline, timeout, True)
+            # readable without data happens (a selector's stale readiness for a reused descriptor
+            # number, seen with a second app in one process): look again
 
     async def _checkout_in_loop(self, deadline: float, shape: str | None,
                                 timeout: float) -> tuple[_Worker | None, Outcome | None]:
@@ -638,16 +656,16 @@ class QueryExecutor:
         entry = None
         try:
             while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None, Outcome("busy", f"the query workers stayed busy with other queries for "
+                                         f"{timeout:g} s; try again later")
                 entry = (loop, loop.create_future())
                 with self._cond:
                     self._loop_waiters.append(entry)
                 worker, refusal = self._checkout(deadline, shape, timeout, wait=False)  # freed meanwhile?
                 if worker is not None or refusal is not None:
                     return worker, refusal
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None, Outcome("busy", f"the query workers stayed busy with other queries for "
-                                         f"{timeout:g} s; try again later")
                 try:
                     await asyncio.wait_for(asyncio.shield(entry[1]), remaining)
                 except asyncio.TimeoutError:

@@ -107,9 +107,9 @@ def list_queries(request: Request):
     return HTMLResponse(listing_html(queries))
 
 
-@router.get("/queries/{name}")
-async def run_query(name: str, request: Request):
+async def run_query(request: Request):
     # async: a cold question's answer is awaited on the worker's pipe, with no hop to a thread
+    name = request.path_params["name"]
     fmt = pick_format(request, RUN_OFFERS)
     params: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
@@ -146,6 +146,9 @@ async def run_query(name: str, request: Request):
         return await run_in_threadpool(converted, results, fmt)
     return converted(results, fmt)
 
+
+# A plain route: FastAPI's dependency solving took ~0.1 ms of each request, for one path parameter.
+router.add_route("/queries/{name}", run_query, methods=["GET"])
 
 INLINE_CONVERSION_BYTES = 64 * 1024
 

@@ -60,6 +60,8 @@ class SparqlService:
                                       prefixes=prefixes, memory_mb=settings.worker_memory_mb,
                                       fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
                                       max_queue=settings.max_queue)
+        self._manifest_path = str(self.build_dir / MANIFEST_FILE)  # stat per request: no pathlib there
+        self._store_path = str(self.build_dir / STORE_DIR)
         self._info: tuple[int, DatasetInfo] | None = None
         self._lock = threading.Lock()
         self.derived = Derived()
@@ -75,19 +77,19 @@ class SparqlService:
 
     def version(self) -> Version:
         """The current version; a stat of manifest.json per call (a rebuild is seen at once)."""
-        path = self.build_dir / MANIFEST_FILE
         try:
-            status = os.stat(path)
-            store = os.stat(self.build_dir / STORE_DIR)  # a store swapped in alone is a new build too
+            status = os.stat(self._manifest_path)
+            store = os.stat(self._store_path)  # a store swapped in alone is a new build too
         except OSError:
             return Version("missing", self._generation, self._epoch, 0.0)
         identity = (status.st_ino, status.st_mtime_ns, status.st_size, store.st_dev, store.st_ino)
         cached = self._manifest
         if cached is None or cached[0] != identity:
-            digest = hashlib.sha256(path.read_bytes() + repr(identity[3:]).encode()).hexdigest()[:16]
+            digest = hashlib.sha256(Path(self._manifest_path).read_bytes() + repr(identity[3:]).encode()).hexdigest()[:16]
             cached = self._manifest = (identity, digest, max(status.st_mtime, store.st_mtime))
         made = max(cached[2], self._updated_at or 0.0)
-        self.executor._check_store()  # a store directory swapped in under the same manifest is a new version too
+        # a store directory swapped in under the same manifest is a new version too
+        self.executor._check_store((store.st_dev, store.st_ino))
         build = cached[1] if not self.executor._generation else f"{cached[1]}.{self.executor._generation}"
         return Version(build, self._generation, self._epoch, made)
 
@@ -183,8 +185,7 @@ class SparqlService:
 
     def dataset_info(self) -> DatasetInfo:
         """The graphs and counts of manifest.json, re-read when a new build replaced it."""
-        path = self.build_dir / MANIFEST_FILE
-        stamp = os.stat(path).st_mtime_ns
+        stamp = os.stat(self._manifest_path).st_mtime_ns
         with self._lock:
             if self._info is None or self._info[0] != stamp:
                 self._info = (stamp, read_dataset_info(self.build_dir))
