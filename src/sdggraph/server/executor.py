@@ -586,8 +586,6 @@ class QueryExecutor:
         a request, and with 50 clients the waiting threads' hand-offs took more of the server's CPU
         than the requests). A job that runs past `fast_seconds`, and heavy ones, continue in a thread
         as in `run`."""
-        import asyncio
-
         from starlette.concurrency import run_in_threadpool
 
         begun = self._begin(timeout)
