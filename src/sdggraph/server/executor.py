@@ -368,7 +368,6 @@ def _resolve(future) -> None:
         future.set_result(None)
 
 
-
 HEAVY_SHAPES = 4096  # shapes remembered as long-running (oldest forgotten first)
 
 
@@ -633,8 +632,7 @@ class QueryExecutor:
             finally:
                 loop.remove_reader(descriptor)
                 os.set_blocking(descriptor, True)  # uvloop's add_reader made it non-blocking: run and _attend block on it
-            # readable without data happens (a selector's stale readiness for a reused descriptor
-            # number, seen with a second app in one process): look again
+            # readiness is a hint, not a promise of data: the loop looks again
 
     async def _checkout_in_loop(self, deadline: float, shape: str | None,
                                 timeout: float) -> tuple[_Worker | None, Outcome | None]:

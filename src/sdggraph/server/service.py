@@ -158,8 +158,8 @@ class SparqlService:
         they change only with the graph, and cost a query each."""
         if not names:
             return {}
-        tag = self.version().tag
-        key = (tag, names, tuple(graphs) if graphs is not None else None)
+        key = self._defaults_key(names, graphs)
+        tag = key[0]
         values = self._defaults.get(key)
         if values is None:  # (known_defaults peeks at this without computing)
             from ..query import named as named_queries
@@ -180,8 +180,11 @@ class SparqlService:
         this first, and computes in a thread)."""
         if not names:
             return {}
-        values = self._defaults.get((self.version().tag, names, tuple(graphs) if graphs is not None else None))
+        values = self._defaults.get(self._defaults_key(names, graphs))
         return None if values is None else dict(values)
+
+    def _defaults_key(self, names: tuple[str, ...], graphs: list[str] | None) -> tuple:
+        return self.version().tag, names, tuple(graphs) if graphs is not None else None
 
     def dataset_info(self) -> DatasetInfo:
         """The graphs and counts of manifest.json, re-read when a new build replaced it."""
