@@ -10,8 +10,8 @@ Not a test (nothing here asserts a time). It starts, on 127.0.0.1 and free ports
 and sends every named question (queries/*.rq, parameters at their defaults) to each, N times
 one after the other, round-robin over the servers (median latency), and M times from C threads
 at once (throughput). This
-service is asked twice: as a named question (GET /queries/{name}, parameters bound by
-substitution) and as SPARQL (POST /sparql). The peers get the same query text with the default
+service is asked twice: as a named question (GET /queries/{name}, parameters bound as a
+VALUES block) and as SPARQL (POST /sparql). The peers get the same query text with the default
 values bound as a VALUES block (named_queries.with_values, built from typed terms). All answers
 are SPARQL JSON results; the row counts are compared so a fast wrong answer cannot win.
 
