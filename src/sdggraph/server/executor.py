@@ -21,7 +21,8 @@ How it works:
   `run_in_threadpool`), so the event loop keeps serving other requests meanwhile. `run_async`
   (the named questions) waits in the event loop itself: for a worker in a queue of futures that a
   freed worker resolves, and for a short job's answer on the pipe; the two kinds of waiters share
-  one max_queue and are woken alike.
+  one max_queue and are woken alike. Named questions a worker showed cheap are answered in the
+  server process instead (see inprocess; `run_job` is both's).
 * A worker that dies (killed, crashed, or out of memory under its address-space cap) is
   replaced the same way. A new build swapped into build/ (new store directory) is noticed
   at the next request: workers on the old store are replaced as they come back idle.
@@ -97,6 +98,7 @@ class Outcome:
     result_kind: str | None = None  # boolean, solutions, triples, update
     rows: int | None = None
     path: str | None = None  # the answer is in this spool file instead of body (see read_body)
+    seconds: float | None = None  # how long the evaluation took (run_job)
 
     def read_body(self) -> bytes:
         """The answer's bytes (reading and removing a spool file): for callers that need it whole."""
@@ -288,6 +290,22 @@ def _too_many(job: Job, kind: str) -> Outcome:
                    "narrower pattern", result_kind=kind)
 
 
+def run_job(store, job: Job, prefixes: dict) -> Outcome:
+    """A job's outcome, errors included, and how long it took (a worker's, and the server process's
+    for cheap named questions, see inprocess)."""
+    started = time.monotonic()
+    try:
+        outcome = _run(store, job, prefixes)
+    except SyntaxError as error:
+        outcome = Outcome("syntax", str(error))
+    except MemoryError:
+        outcome = Outcome("crashed", "the query needed more memory than a worker may use")
+    except Exception as error:  # OSError from the store, or an evaluation error
+        outcome = Outcome("store-error", f"{type(error).__name__}: {error}")
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
 def _die_with_parent() -> None:
     """Linux: the kernel kills this worker when the server process dies, even mid-query."""
     try:
@@ -344,13 +362,10 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
             return
         if job is None:
             return
+        outcome = run_job(store, job, prefixes)
         try:
-            outcome = _spool(_run(store, job, prefixes), spool_dir)
-        except SyntaxError as error:
-            outcome = Outcome("syntax", str(error))
-        except MemoryError:
-            outcome = Outcome("crashed", "the query needed more memory than a worker may use")
-        except Exception as error:  # OSError from the store, or an evaluation error
+            outcome = _spool(outcome, spool_dir)
+        except OSError as error:  # the spool directory is full or gone
             outcome = Outcome("store-error", f"{type(error).__name__}: {error}")
         try:
             conn.send(outcome)

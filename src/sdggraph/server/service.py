@@ -30,6 +30,7 @@ from ..layout import DATASET_FILE, MANIFEST_FILE, SNAPSHOT_DIR, STORE_DIR, deriv
 from .derived import Derived
 from .description import DatasetInfo, read_dataset_info
 from .executor import Job, Outcome, QueryExecutor
+from .inprocess import InProcessRunner
 from .protocol import Context
 from .settings import Settings
 
@@ -60,6 +61,10 @@ class SparqlService:
                                       prefixes=prefixes, memory_mb=settings.worker_memory_mb,
                                       fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
                                       max_queue=settings.max_queue)
+        # cheap named questions in threads of this process; never beside the writer (see inprocess)
+        self.inprocess = None if settings.updates_enabled or not settings.inprocess_threads else InProcessRunner(
+            str(self.build_dir / STORE_DIR), prefixes, threads=settings.inprocess_threads,
+            budget=settings.inprocess_seconds, timeout=settings.timeout)
         self._manifest_path = str(self.build_dir / MANIFEST_FILE)  # stat per request: no pathlib there
         self._store_path = str(self.build_dir / STORE_DIR)
         self._info: tuple[int, DatasetInfo] | None = None
@@ -211,6 +216,21 @@ class SparqlService:
         outcome = await self.executor.run_async(self._capped(job))
         if outcome.path is not None:
             outcome.body, outcome.path = await run_in_threadpool(outcome.read_body), None
+        return outcome
+
+    async def run_named(self, job: Job, name: str) -> Outcome:
+        """A named question's job: in this process when it is known cheap in this version of the
+        graph (inprocess), else `run_async`, whose timing makes it known."""
+        job = self._capped(job)
+        if self.inprocess is None:
+            return await self.run_async(job)
+        version = self.version()
+        key = (version.tag, name, tuple(job.default_graph) if job.default_graph is not None else None)
+        outcome = await self.inprocess.try_run(job, key, version.build)
+        if outcome is None:
+            outcome = await self.run_async(job)
+            if outcome.status == "ok":
+                self.inprocess.note(key, outcome.seconds)
         return outcome
 
     def _capped(self, job: Job) -> Job:

@@ -16,6 +16,8 @@
 | heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once (CPU in the server process); more wait, up to max_queue |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
+| inprocess_threads | SDGGRAPH_INPROCESS_THREADS | 2       | threads of the server process that answer named questions known to be cheap (0 = the workers answer all; see inprocess) |
+| inprocess_seconds | SDGGRAPH_INPROCESS_SECONDS | 0.02    | a named question is cheap when a worker evaluated it within this many seconds in this version of the graph |
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Settings:
     heavy_requests: int = 2
     log_format: str = "text"
     cache_mb: int = 64
+    inprocess_threads: int = 2
+    inprocess_seconds: float = 0.02
 
     def __post_init__(self):
         if self.timeout <= 0:
@@ -65,6 +69,8 @@ class Settings:
         if self.fast_workers < 0 or self.fast_seconds <= 0 or self.max_queue < 0 or self.heavy_requests < 1:
             raise SdggraphError("fast workers and max queue must be 0 or more, fast seconds positive, "
                                 "heavy requests at least 1")
+        if self.inprocess_threads < 0 or self.inprocess_seconds <= 0:
+            raise SdggraphError("in-process threads must be 0 or more, in-process seconds positive")
         if self.log_format not in ("text", "json"):
             raise SdggraphError(f"log format must be text or json, not {self.log_format!r}")
         if self.update_token is not None and len(self.update_token) < 16:
@@ -94,6 +100,8 @@ class Settings:
             "heavy_requests": _env("SDGGRAPH_HEAVY_REQUESTS", int, cls.heavy_requests),
             "log_format": _env("SDGGRAPH_LOG_FORMAT", str, cls.log_format),
             "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
+            "inprocess_threads": _env("SDGGRAPH_INPROCESS_THREADS", int, cls.inprocess_threads),
+            "inprocess_seconds": _env("SDGGRAPH_INPROCESS_SECONDS", float, cls.inprocess_seconds),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)

@@ -1,0 +1,147 @@
+"""Named questions known to be cheap answered in the server process, beside the worker pool.
+
+A worker's round trip costs two wake-ups between processes and ~0.3 ms of pickling and Python on
+each side: as much as a cheap named question takes to evaluate (~0.5 ms). Oxigraph's own server
+answers in a thread of its own; so may we, for the questions where that is safe:
+
+* only named questions (`queries/*.rq`: our own text, parameters bound as typed terms), never a
+  client's SPARQL, whose cost is unknown (that goes to the workers, see executor);
+* only a question (and kommune) that a worker answered within `budget` seconds in this version of
+  the graph: the graph is immutable per version, so its cost is known. Every answer here is timed
+  too; one past `budget` sends the question back to the workers until it is cheap again, and one
+  past EXCLUDE_AFTER budgets, or past the timeout, for the rest of the version;
+* at most `threads` at once (pyoxigraph releases the GIL while it evaluates, so they use the other
+  core); with every thread busy the workers answer, so nothing ever queues here;
+* never with updates enabled (the writer worker owns the store: a read-only opener beside it is
+  undefined behaviour).
+
+What is given up for these: the worker's kill at the timeout and its memory cap. A question that
+overruns is answered 503 at the timeout and its thread finishes in the background, holding one of
+`threads` (daemon threads: they never delay the server's exit). The row and byte caps are the
+workers' own (executor._run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+
+import pyoxigraph
+
+from .executor import Job, Outcome, run_job
+
+log = logging.getLogger("sdggraph.server.inprocess")
+
+EXCLUDE_AFTER = 4  # budgets: an answer slower than this keeps the question with the workers for the version
+MAX_KEYS = 4096  # kept costs (questions × kommuner × versions); older versions' are never asked again
+
+
+class InProcessRunner:
+    """`try_run(job, key)`: the answer from a thread of this process, or None (ask the workers)."""
+
+    def __init__(self, store_path: str, prefixes: dict, threads: int = 2, budget: float = 0.02,
+                 timeout: float = 5.0):
+        self.store_path = store_path
+        self.prefixes = prefixes
+        self.threads = threads
+        self.budget = budget
+        self.timeout = timeout
+        self.answered = 0  # answers given here (the tests and the bench read it)
+        self._lock = threading.Lock()
+        self._running = 0
+        self._costs: dict[tuple, float] = {}  # key -> seconds of its last answer
+        self._excluded: set[tuple] = set()
+        self._store: tuple[str, pyoxigraph.Store] | None = None  # (build, store opened for it)
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._started = 0
+
+    def note(self, key: tuple, seconds: float | None) -> None:
+        """How long a worker took to evaluate the question `key` (version, name, graphs)."""
+        if seconds is None:
+            return
+        with self._lock:
+            if len(self._costs) >= MAX_KEYS:
+                self._costs.clear()
+                self._excluded.clear()
+            self._costs[key] = seconds
+
+    def admits(self, key: tuple) -> bool:
+        cost = self._costs.get(key)
+        return (cost is not None and cost <= self.budget and key not in self._excluded
+                and self._running < self.threads)
+
+    async def try_run(self, job: Job, key: tuple, build: str) -> Outcome | None:
+        """The answer, or None when the question is not known cheap here or every thread is busy."""
+        with self._lock:
+            if not self.admits(key):
+                return None
+            self._running += 1
+        try:
+            store = self._store_for(build)
+        except OSError as error:  # e.g. the store is being swapped: the workers will tell
+            log.warning("could not open the store in the server process: %s", error)
+            store = None
+        if store is None:
+            self._release()
+            return None
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        self._ensure_threads()
+        self._jobs.put((store, job, key, loop, answer))
+        try:
+            return await asyncio.wait_for(asyncio.shield(answer), self.timeout)
+        except asyncio.TimeoutError:
+            with self._lock:
+                self._excluded.add(key)
+            log.warning("named question %s overran the timeout in the server process; the workers answer "
+                        "it from now on", key[1:2])
+            return Outcome("timeout", f"the query took longer than {self.timeout:g} s")
+
+    def _store_for(self, build: str) -> pyoxigraph.Store | None:
+        opened = self._store
+        if opened is None or opened[0] != build:
+            with self._lock:
+                opened = self._store
+                if opened is None or opened[0] != build:
+                    opened = self._store = (build, pyoxigraph.Store.read_only(self.store_path))
+        return opened[1]
+
+    def _ensure_threads(self) -> None:
+        if self._started < self.threads:
+            with self._lock:
+                while self._started < self.threads:
+                    threading.Thread(target=self._serve, name=f"sdggraph-inprocess-{self._started}",
+                                     daemon=True).start()
+                    self._started += 1
+
+    def _serve(self) -> None:
+        while True:
+            store, job, key, loop, answer = self._jobs.get()
+            started = time.monotonic()
+            try:
+                outcome = run_job(store, job, self.prefixes)
+            except BaseException as error:  # as a worker reports it
+                outcome = Outcome("store-error", f"{type(error).__name__}: {error}")
+            seconds = time.monotonic() - started
+            with self._lock:
+                self._running -= 1
+                self.answered += 1
+                self._costs[key] = seconds
+                if seconds > EXCLUDE_AFTER * self.budget:
+                    self._excluded.add(key)
+            try:
+                loop.call_soon_threadsafe(_settle, answer, outcome)
+            except RuntimeError:  # the loop has closed (shutdown)
+                pass
+
+    def _release(self) -> None:
+        with self._lock:
+            self._running -= 1
+
+
+def _settle(answer: asyncio.Future, outcome: Outcome) -> None:
+    if not answer.done():
+        answer.set_result(outcome)

@@ -1,0 +1,122 @@
+"""Named questions known to be cheap answered in the server process (server/inprocess): the same
+bytes as a worker's, only after a worker showed them cheap in this version of the graph, never
+queued, back to the workers when one overruns, and never beside the writer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sdggraph.layout import STORE_DIR
+from sdggraph.query import named
+from sdggraph.server.app import create_app
+from sdggraph.server.executor import Job, QueryExecutor
+from sdggraph.server.inprocess import InProcessRunner
+from sdggraph.server.settings import Settings
+
+CHEAP = "SELECT ?s WHERE { ?s a <https://w3id.org/sdggraph/ontology#SubGoal> } ORDER BY ?s"
+SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/sdggraph/ontology#Indicator> . "
+        "?b a <https://w3id.org/sdggraph/ontology#Indicator> . ?c a <https://w3id.org/sdggraph/ontology#SubGoal> }")
+KEY = ("v1", "question", None)
+
+
+@pytest.fixture
+def runner(build_dir):
+    return InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5)
+
+
+def test_answers_with_the_bytes_a_worker_gives_once_a_worker_showed_it_cheap(build_dir, runner):
+    pool = QueryExecutor(build_dir / STORE_DIR, workers=1, fast_workers=0, timeout=5)
+    pool.start(wait=True)
+    try:
+        for name, query in named.discover().items():
+            text = query.with_values({}, named.defaults_in(query, build_dir))
+            by_worker = pool.run(Job(text, tabular_format="json"))
+            key = ("v1", name, None)
+            assert asyncio.run(runner.try_run(Job(text, tabular_format="json"), key, "build-1")) is None, \
+                "answered here before any worker timed it"
+            runner.note(key, by_worker.seconds)
+            here = asyncio.run(runner.try_run(Job(text, tabular_format="json"), key, "build-1"))
+            assert here is not None, name
+            assert (here.status, here.body) == (by_worker.status, by_worker.body), name
+    finally:
+        pool.close()
+
+
+def test_a_question_a_worker_found_slow_stays_with_the_workers(runner):
+    runner.note(KEY, 0.6)  # above the budget of 0.5 s
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1")) is None
+    runner.note(KEY, 0.01)  # cheap again in a later run
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1")).status == "ok"
+
+
+def test_an_answer_here_that_overran_sends_the_question_back_to_the_workers(build_dir):
+    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=1e-6, timeout=5)
+    runner.note(KEY, 0.0)
+    assert asyncio.run(runner.try_run(Job(SLOW), KEY, "build-1")).status == "ok"  # took > 4 budgets
+    runner.note(KEY, 0.0)  # even a worker's cheap run does not bring it back in this version
+    assert asyncio.run(runner.try_run(Job(SLOW), KEY, "build-1")) is None
+
+
+def test_past_the_timeout_the_answer_is_503_and_its_thread_is_not_lent_again(build_dir):
+    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=10, timeout=0.001)
+    runner.note(KEY, 0.0)
+    started = time.monotonic()
+    outcome = asyncio.run(runner.try_run(Job(SLOW), KEY, "build-1"))
+    assert outcome.status == "timeout" and time.monotonic() - started < 1
+    other = ("v1", "other", None)
+    runner.note(other, 0.0)
+    assert not runner.admits(KEY)  # excluded for the version
+    deadline = time.monotonic() + 30
+    while runner._running and time.monotonic() < deadline:  # the overrunning thread finishes
+        assert not runner.admits(other), "a thread still running was lent again"
+        time.sleep(0.01)
+    assert runner.admits(other)
+
+
+def test_with_every_thread_busy_it_declines_at_once(build_dir):
+    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=10, timeout=5)
+    runner.note(KEY, 0.0)
+    other = ("v1", "other", None)
+    runner.note(other, 0.0)
+
+    async def both():
+        first = asyncio.ensure_future(runner.try_run(Job(SLOW), KEY, "build-1"))
+        await asyncio.sleep(0.01)  # the first holds the only thread
+        second = await runner.try_run(Job(CHEAP), other, "build-1")
+        return second, await first
+
+    second, first = asyncio.run(both())
+    assert second is None and first.status == "ok"
+
+
+def test_a_new_build_is_read_from_a_store_opened_for_it(runner):
+    runner.note(KEY, 0.0)
+    asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1"))
+    first = runner._store
+    asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1"))
+    assert runner._store is first
+    asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-2"))
+    assert runner._store[0] == "build-2" and runner._store[1] is not first[1]
+
+
+def test_the_service_answers_a_named_question_here_from_its_second_cold_request(build_dir):
+    settings = Settings(build_dir=build_dir, workers=1, fast_workers=0)
+    with TestClient(create_app(settings)) as client:
+        runner = client.app.state.sparql.inprocess
+        url = "/queries/delmal-uten-indikator?format=sparql-json"
+        first = client.get(url, headers={"Cache-Control": "no-cache"})
+        assert runner.answered == 0  # a worker answered, and timed it
+        second = client.get(url, headers={"Cache-Control": "no-cache"})
+        assert runner.answered == 1
+        assert first.status_code == second.status_code == 200 and first.content == second.content
+        assert first.headers["etag"] == second.headers["etag"]
+
+
+def test_never_beside_the_writer(build_dir):
+    settings = Settings(build_dir=build_dir, workers=1, update_token="x" * 32)
+    assert create_app(settings).state.sparql.inprocess is None  # (not started: the store stays untouched)
+    assert create_app(Settings(build_dir=build_dir, inprocess_threads=0)).state.sparql.inprocess is None
