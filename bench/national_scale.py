@@ -7,7 +7,7 @@ end unless --keep. It
   1. reads the built graph (BUILD/dataset.nq) and writes a dataset of several kommuner: the quads
      that name none of Asker's resources (…/kommune/3203/…) once in SHARED_GRAPH, and Asker's, and a
      copy per synthetic kommune (…/kommune/9001/… to …/kommune/9357/…), in a graph of that kommune;
-     the manifest's `kommuner` says which graphs are whose (server/description.DatasetInfo);
+     the manifest's `kommuner` says which graphs are whose (store/dataset.DatasetInfo);
   2. bulk-loads it into a build directory of its own (pyoxigraph, as `sdggraph build` does:
      bulk_load, flush, optimize) and prints the time of each step;
   3. serves it with `sdggraph serve` (loopback, free port), and prints the resident memory of the
@@ -98,7 +98,7 @@ def kommunenummer(kommuner: int) -> list[str]:
 
 def write_manifest(build_dir: Path, out: Path, counts: dict[str, int], kommuner: int) -> None:
     """The build's manifest with the synthetic dataset's graphs and which kommune each is of
-    (manifest `kommuner`, see server/description.DatasetInfo)."""
+    (manifest `kommuner`, see store/dataset.DatasetInfo)."""
     manifest = json.loads((build_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     manifest["graphs"] = {"shared": {"iri": SHARED_GRAPH, "triples": counts[SHARED_GRAPH]}}
     for number in kommunenummer(kommuner):

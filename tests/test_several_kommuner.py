@@ -1,4 +1,4 @@
-"""A dataset of several kommuner (manifest `kommuner`, server/description.DatasetInfo): a named
+"""A dataset of several kommuner (manifest `kommuner`, store/dataset.DatasetInfo): a named
 question about one kommune reads that kommune's graphs and the shared ones, with its parameters'
 IRIs made in that kommune. The dataset is the short form of bench/national_scale.py: Asker and
 two SYNTHETIC clones of it (kommunenummer 9001, 9002), made by the bench's own generator."""
@@ -27,10 +27,15 @@ def national_scale(repo_root):
 
 
 @pytest.fixture(scope="module")
-def several(build_dir, national_scale, tmp_path_factory):
+def several_dir(build_dir, national_scale, tmp_path_factory):
     out = tmp_path_factory.mktemp("several-kommuner")
     national_scale.build_synthetic(build_dir, out, kommuner=2)
-    with TestClient(create_app(Settings(build_dir=out, workers=1, timeout=30))) as client:
+    return out
+
+
+@pytest.fixture(scope="module")
+def several(several_dir):
+    with TestClient(create_app(Settings(build_dir=several_dir, workers=1, timeout=30))) as client:
         yield client
 
 
@@ -107,3 +112,40 @@ def test_no_question_may_declare_a_kommune_parameter(tmp_path):
                     "# param: kommune = 3203 -> ?k as xsd:string\nSELECT ?k WHERE {}\n", encoding="utf-8")
     with pytest.raises(named_queries.QueryFileError, match="kommune"):
         named_queries.parse_file(path)
+
+
+def test_the_cli_asks_about_one_kommune_as_the_service_does(several, several_dir, capsys):
+    from sdggraph.cli import main
+
+    for kommune in (None, "9001"):
+        header, rows = named_queries.run_named("indikatorer-for-samfunnsfloke", {"floke": "klima-og-natur"},
+                                               several_dir, kommune)
+        served = bindings(several, "indikatorer-for-samfunnsfloke", floke="klima-og-natur",
+                          **({"kommune": kommune} if kommune else {}))
+        assert rows == [[row[name]["value"] if name in row else "" for name in header] for row in served]
+        assert rows and all(row[header.index("indicator")].startswith(KOMMUNE + (kommune or "3203") + "/")
+                            for row in rows)
+    assert main(["query", "--build-dir", str(several_dir), "--name", "delmal-uten-indikator",
+                 "--kommune", "9002", "--format", "csv"]) == 0
+    assert f"{KOMMUNE}9002/sub-goal/" in capsys.readouterr().out
+    assert main(["query", "--build-dir", str(several_dir), "--name", "delmal-uten-indikator",
+                 "--kommune", "9003"]) == 2
+    assert "no kommune 9003" in capsys.readouterr().err
+    assert main(["query", "--build-dir", str(several_dir), "--name", "delmal-uten-indikator",
+                 "--kommune", "32O3"]) == 2
+
+
+def test_against_a_remote_endpoint_the_kommune_is_asked_for_by_its_graphs(several_dir, oxigraph_server, monkeypatch):
+    """Remote mode: the kommune's graphs go as default-graph-uri, so a store holding the whole
+    dataset (here Oxigraph's server, its default graph not the union) answers for that kommune."""
+    import httpx
+    import pyoxigraph
+
+    quads = pyoxigraph.Store.read_only(str(several_dir / "oxigraph")).dump(format=pyoxigraph.RdfFormat.N_QUADS)
+    loaded = httpx.post(oxigraph_server.store_url, content=quads,
+                        headers={"Content-Type": "application/n-quads"}, timeout=120)
+    assert loaded.status_code in (200, 204), loaded.text
+    local = named_queries.run_named("delmal-uten-indikator", {}, several_dir, "9002")
+    monkeypatch.setenv("SDGGRAPH_SPARQL_ENDPOINT", oxigraph_server.query_url)
+    remote = named_queries.run_named("delmal-uten-indikator", {}, several_dir, "9002")
+    assert remote == local and local[1]

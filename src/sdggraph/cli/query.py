@@ -20,7 +20,7 @@ def cmd_query(args) -> int:
         return 0
     if args.name:
         from ..query.named import run_named
-        header, rows = run_named(args.name, dict(args.param or []), args.build_dir)
+        header, rows = run_named(args.name, dict(args.param or []), args.build_dir, args.kommune)
     else:
         if not args.sparql:
             raise SdggraphError("give a SPARQL query, or --name NAME")
@@ -53,5 +53,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--name", help="a named question from queries/ (see `sdggraph query --list`)")
     p.add_argument("--list", action="store_true", help="list the named questions with their parameters")
     p.add_argument("--param", action="append", type=parse_param, metavar="NAME=VALUE")
+    p.add_argument("--kommune", metavar="NNNN", help="with --name: ask about this kommune of a dataset that holds "
+                   "several (its graphs and the shared ones; default: the home kommune)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)

@@ -337,20 +337,47 @@ def defaults_in(query: NamedQuery, build_dir: Path | None = None) -> dict[str, s
     return compute_defaults(query.computed_defaults, lambda sparql: select(sparql, build_dir=build_dir))
 
 
-def run(name: str, params: Mapping[str, str] | None = None, build_dir: Path | None = None):
-    """(header, rows of pyoxigraph terms or None) of a named question with its parameters bound."""
+def check_kommune(kommune: str | None) -> None:
+    """ParameterError unless `kommune` is None or a kommunenummer of four digits."""
+    if kommune is not None and not KOMMUNENUMMER.fullmatch(kommune):
+        raise ParameterError(f"invalid value {kommune!r} for parameter '{KOMMUNE_PARAM}' (a kommunenummer of four digits)")
+
+
+def graphs_of(kommune: str | None, build_dir: Path | None = None) -> list[str] | None:
+    """The graphs a question about `kommune` reads in the build's dataset (store/dataset: the
+    kommune's and the shared ones; None: the union of all, a dataset of one kommune), as
+    /queries/{name}?kommune= reads them. Against a remote endpoint without `kommune`: None (its
+    own default graph)."""
+    import os
+
+    from ..layout import require_build
+    from ..store.dataset import read_dataset_info
+
+    check_kommune(kommune)
+    if kommune is None and os.environ.get("SDGGRAPH_SPARQL_ENDPOINT"):
+        return None
+    return read_dataset_info(require_build(build_dir)).default_graph_of(kommune)
+
+
+def run(name: str, params: Mapping[str, str] | None = None, build_dir: Path | None = None,
+        kommune: str | None = None):
+    """(header, rows of pyoxigraph terms or None) of a named question with its parameters bound,
+    about `kommune` (default: the dataset's home kommune; see graphs_of)."""
     from ..store.local import select
 
     query = get(name)
-    return select(query.sparql, query.bindings(params, defaults_in(query, build_dir)), build_dir=build_dir)
+    graphs = graphs_of(kommune, build_dir)
+    computed = compute_defaults(query.computed_defaults,
+                                lambda sparql: select(sparql, build_dir=build_dir, default_graph=graphs))
+    return select(query.sparql, query.bindings(params, computed, kommune), build_dir=build_dir, default_graph=graphs)
 
 
 def run_named(name: str, params: Mapping[str, str] | None = None,
-              build_dir: Path | None = None) -> tuple[list[str], list[list[str]]]:
+              build_dir: Path | None = None, kommune: str | None = None) -> tuple[list[str], list[list[str]]]:
     """(header, rows as strings) of a named question; `sdggraph query --name` prints this."""
     from .results import term_text
 
-    header, rows = run(name, params, build_dir)
+    header, rows = run(name, params, build_dir, kommune)
     return header, [[term_text(term) for term in row] for row in rows]
 
 

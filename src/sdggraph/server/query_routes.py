@@ -6,7 +6,7 @@ the rows as JSON (what the CLI's `--format json` prints), CSV, SPARQL JSON resul
 types), or — format=sparql — the query text with the values bound and without developer
 comments, which the web page puts in its editor. Unknown name → 404, unknown parameter or invalid value → 400.
 
-`kommune=<kommunenummer>` asks about one kommune of a dataset of several (description.DatasetInfo):
+`kommune=<kommunenummer>` asks about one kommune of a dataset of several (store/dataset.DatasetInfo):
 the question then reads that kommune's graphs and the shared ones. The default is the home kommune;
 a dataset of one kommune is read whole.
 """
@@ -63,7 +63,7 @@ def computed_defaults(request: Request, query: named_queries.NamedQuery,
 def kommune_graphs(request: Request, kommune: str | None) -> list[str] | None:
     """The default graph of a question about `kommune` (None: the whole dataset); ServiceError 404
     for a kommune the dataset does not hold."""
-    from .description import UnknownKommuneError, read_dataset_info
+    from ..store.dataset import UnknownKommuneError, read_dataset_info
 
     service = getattr(request.app.state, "sparql", None)
     info = service.dataset_info() if service is not None else read_dataset_info(build_dir_of(request))
@@ -123,9 +123,7 @@ async def run_query(request: Request):
         query = named_queries.get(name, max_age=DIRECTORY_MAX_AGE)
         if fmt is None:
             return not_acceptable(RUN_OFFERS)
-        if kommune is not None and not named_queries.KOMMUNENUMMER.fullmatch(kommune):
-            return error(400, f"invalid value {kommune!r} for parameter '{named_queries.KOMMUNE_PARAM}' "
-                              "(a kommunenummer of four digits)")
+        named_queries.check_kommune(kommune)
         graphs = kommune_graphs(request, kommune)
         computed = await defaults_for(request, query, graphs)
         if fmt == "sparql":  # with the kommune's graphs named, the text reads what the question read

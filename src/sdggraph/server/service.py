@@ -28,7 +28,7 @@ from pathlib import Path
 from .. import config
 from ..layout import DATASET_FILE, MANIFEST_FILE, SNAPSHOT_DIR, STORE_DIR, derived_root, require_build
 from .derived import Derived
-from .description import DatasetInfo, read_dataset_info
+from ..store.dataset import DatasetInfo, read_dataset_info
 from .executor import Job, Outcome, QueryExecutor
 from .inprocess import InProcessRunner
 from .protocol import Context

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import BuildMissingError
 from ..layout import derived_name
+from ..store.dataset import read_dataset_info
 from . import description, editor, negotiation, protocol
 from .common import derived_of, short_hash
 from .executor import open_spooled
@@ -85,7 +86,7 @@ async def _description(request: Request, kind: str, make_graph, format_values: l
 def _current_info(request: Request):
     """Graphs and counts of what the views show now (after updates: the latest snapshot)."""
     service = request.app.state.sparql
-    return description.read_dataset_info(service.current_build())
+    return read_dataset_info(service.current_build())
 
 
 def _wants_page(request: Request) -> bool:

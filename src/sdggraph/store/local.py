@@ -72,12 +72,13 @@ def query(sparql: str, build_dir: Path | None = None, substitutions: dict | None
 
 
 def select(sparql: str, bindings: dict | None = None, build_dir: Path | None = None,
-           endpoint: str | None = None) -> tuple[list[str], list[list]]:
+           endpoint: str | None = None, default_graph: list[str] | None = None) -> tuple[list[str], list[list]]:
     """A SELECT as (variable names, rows of pyoxigraph terms or None).
 
     Runs on the bundled store, or on a remote SPARQL endpoint when `endpoint` (or the
     environment variable SDGGRAPH_SPARQL_ENDPOINT) is set. `bindings` maps variable names to
     pyoxigraph terms and is applied as a substitution, never spliced into the query text.
+    `default_graph`: the graph IRIs the query reads (remote: as default-graph-uri; default: its own).
     """
     import os
 
@@ -85,8 +86,8 @@ def select(sparql: str, bindings: dict | None = None, build_dir: Path | None = N
     if endpoint:
         from .remote import remote_select
 
-        return remote_select(endpoint, sparql, bindings or {})
-    return select_local(sparql, bindings, build_dir)
+        return remote_select(endpoint, sparql, bindings or {}, graphs=default_graph)
+    return select_local(sparql, bindings, build_dir, default_graph=default_graph)
 
 
 def select_local(sparql: str, bindings: dict | None = None, build_dir: Path | None = None,
