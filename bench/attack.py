@@ -15,7 +15,8 @@ Rows: 1 tokenizer (40 clients POST `ASK { a.a.a… }` of 60 KB), 2 big CONSTRUCT
 never read, 3 concurrent exports, 4 runaway cartesian COUNTs (6 clients), 5 DROP ALL then every
 view (on a copy of the build, with an update token), 6 forged log lines, 7 the small ones
 (nested braces, DROP/CREATE GRAPH, two Accept headers, q=nan, invalid UTF-8, billion laughs,
-100 MB Turtle for validate), and SIGTERM under row-1 load. Rows 5, 6 and SIGTERM need servers
+100 MB Turtle for validate), 8 (not in the issue's table) 40 clients looping every named question
+with the result cache bypassed, and SIGTERM under row-1 load. Rows 5, 6 and SIGTERM need servers
 the harness starts itself.
 """
 
@@ -305,6 +306,19 @@ def row4_runaway(target, seconds, clients=6):
     return looping(clients, seconds, runaway)
 
 
+def row8_cold_named_questions(target, seconds, clients=40):
+    """Clients looping every named question with the result cache bypassed: the cheap ones are
+    answered in threads of the server process (server/inprocess), the rest by the workers."""
+    names = [entry["name"] for entry in httpx.get(target.url + "/queries", timeout=30).json()]
+    turn = iter(range(10**9))
+
+    def ask():
+        name = names[next(turn) % len(names)]
+        response = httpx.get(f"{target.url}/queries/{name}", headers={"Cache-Control": "no-cache"}, timeout=60)
+        return response.status_code
+    return looping(clients, seconds, ask)
+
+
 def row5_drop_all(build_dir: Path, workers: int, timeout: float):
     copy = Path(tempfile.mkdtemp(prefix="sdggraph-attack-build-")) / "build"
     shutil.copytree(build_dir, copy)
@@ -419,7 +433,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=5)
     parser.add_argument("--seconds", type=float, default=10, help="how long each attack runs (default 10)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,term", help="rows to run, e.g. 1,4,term")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,term", help="rows to run, e.g. 1,4,term")
     args = parser.parse_args(argv)
     rows = set(args.only.split(","))
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
@@ -452,6 +466,9 @@ def main(argv=None) -> int:
         if "4" in rows:
             under_attack(target, "4 6 clients looping a cartesian-product COUNT",
                          lambda: row4_runaway(target, args.seconds))
+        if "8" in rows:
+            under_attack(target, "8 40 clients looping every named question, result cache bypassed",
+                         lambda: row8_cold_named_questions(target, args.seconds))
         if "7" in rows:
             row7_small(target, build_dir, args.workers, args.timeout)
     finally:
