@@ -5,6 +5,7 @@ queued, back to the workers when one overruns, and never beside the writer."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -120,3 +121,37 @@ def test_never_beside_the_writer(build_dir):
     settings = Settings(build_dir=build_dir, workers=1, update_token="x" * 32)
     assert create_app(settings).state.sparql.inprocess is None  # (not started: the store stays untouched)
     assert create_app(Settings(build_dir=build_dir, inprocess_threads=0)).state.sparql.inprocess is None
+
+
+def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build_dir):
+    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1)
+    runner.note(KEY, 0.01)
+    on_loop = threading.get_ident()
+    answered_in = []
+    real = runner._answer
+
+    def noting(*args):
+        answered_in.append(threading.get_ident())
+        return real(*args)
+    runner._answer = noting
+    for alone in (True, False):  # with another request in flight, a thread answers
+        assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=alone)).status == "ok"
+    runner.note(KEY, 0.2)  # no longer cheap enough for the loop
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=True)).status == "ok"
+    assert answered_in[0] == on_loop and answered_in[1] != on_loop and answered_in[2] != on_loop
+    assert runner.answered_inline == 1 and runner.answered == 3
+
+
+def test_requests_in_flight_are_counted_for_the_service(build_dir):
+    settings = Settings(build_dir=build_dir, workers=1, fast_workers=0)
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.sparql
+        seen = []
+        real = service.inprocess.try_run
+
+        async def noting(job, key, build, alone=False):
+            seen.append((service.in_flight.count, alone))
+            return await real(job, key, build, alone)
+        service.inprocess.try_run = noting
+        client.get("/queries/delmal-uten-indikator", headers={"Cache-Control": "no-cache"})
+        assert seen == [(1, True)] and service.in_flight.count == 0

@@ -39,15 +39,25 @@ async def _plain(send, status: int, message: str, extra: dict | None = None) -> 
     await send({"type": "http.response.body", "body": body})
 
 
-class RequestLog:
-    """Logs method, path, status, duration in ms and outcome of every HTTP request."""
+class InFlight:
+    """How many HTTP requests the app is answering now (RequestLog counts them)."""
 
-    def __init__(self, app):
+    def __init__(self):
+        self.count = 0
+
+
+class RequestLog:
+    """Logs method, path, status, duration in ms and outcome of every HTTP request, and counts the
+    requests in flight (`in_flight`)."""
+
+    def __init__(self, app, in_flight: InFlight | None = None):
         self.app = app
+        self.in_flight = in_flight or InFlight()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        self.in_flight.count += 1
         started = time.perf_counter()
         status = 500
         state = scope.setdefault("state", {})
@@ -64,6 +74,7 @@ class RequestLog:
             state.setdefault("outcome", "error")
             raise
         finally:
+            self.in_flight.count -= 1
             outcome = state.get("outcome") or _outcome_from_status(status)
             duration = (time.perf_counter() - started) * 1000
             client = scope.get("client")

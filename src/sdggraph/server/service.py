@@ -31,6 +31,7 @@ from .derived import Derived
 from ..store.dataset import DatasetInfo, read_dataset_info
 from .executor import Job, Outcome, QueryExecutor
 from .inprocess import InProcessRunner
+from .middleware import InFlight
 from .protocol import Context
 from .settings import Settings
 
@@ -65,6 +66,7 @@ class SparqlService:
         self.inprocess = None if settings.updates_enabled or not settings.inprocess_threads else InProcessRunner(
             str(self.build_dir / STORE_DIR), prefixes, threads=settings.inprocess_threads,
             budget=settings.inprocess_seconds, timeout=settings.timeout)
+        self.in_flight = InFlight()  # requests being answered (counted by the app's RequestLog)
         self._manifest_path = str(self.build_dir / MANIFEST_FILE)  # stat per request: no pathlib there
         self._store_path = str(self.build_dir / STORE_DIR)
         self._info: tuple[int, DatasetInfo] | None = None
@@ -226,7 +228,7 @@ class SparqlService:
             return await self.run_async(job)
         version = self.version()
         key = (version.tag, name, tuple(job.default_graph) if job.default_graph is not None else None)
-        outcome = await self.inprocess.try_run(job, key, version.build)
+        outcome = await self.inprocess.try_run(job, key, version.build, alone=self.in_flight.count <= 1)
         if outcome is None:
             outcome = await self.run_async(job)
             if outcome.status == "ok":
