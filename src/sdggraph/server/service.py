@@ -27,8 +27,8 @@ from pathlib import Path
 
 from .. import config
 from ..layout import DATASET_FILE, MANIFEST_FILE, SNAPSHOT_DIR, STORE_DIR, derived_root, require_build
-from .derived import Derived
 from ..store.dataset import DatasetInfo, read_dataset_info
+from .derived import Derived
 from .executor import Job, Outcome, QueryExecutor
 from .inprocess import InProcessRunner
 from .middleware import InFlight
