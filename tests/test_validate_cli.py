@@ -154,3 +154,40 @@ def test_edited_data_file_replaces_its_built_version(build_dir, repo_root):
     # Compiled from data/, not read from build/: nothing of the inferred layer yet.
     assert not [o for s, p, o in graph if s == hel and p == URIRef("https://w3id.org/sdggraph/ontology#hasSubGoal")]
     assert graph.locations  # where each subject was stated, for the results
+
+
+def test_the_turtle_report_is_the_same_text_on_every_run(build_dir):
+    """pySHACL names its results with fresh blank nodes; the report names them by what they hold."""
+    from rdflib.compare import isomorphic
+
+    from sdggraph.check.validate import validate
+
+    first, second = validate(build_dir=build_dir), validate(build_dir=build_dir)
+    text = first.report_turtle()
+    assert text == second.report_turtle()
+    assert "@prefix shape: <https://w3id.org/sdggraph/shapes#>" in text
+    report = Graph().parse(data=text, format="turtle")
+    assert len(set(report.objects(None, SH.result))) == len(first.results)
+    again = Graph().parse(data=second.report_turtle(), format="turtle")
+    assert isomorphic(report, again)
+
+
+def test_blank_nodes_get_names_from_what_they_hold_without_the_slow_general_path(monkeypatch):
+    """A report's shape: a root blank node, results under it, and leaves that several results share
+    or that hold nothing (two distinct ones must stay two)."""
+    from rdflib import BNode, Literal, URIRef
+
+    import sdggraph.compile.build as build_module
+
+    def graph_with_fresh_labels():
+        report, first, second, path, empty_a, empty_b = (BNode() for _ in range(6))
+        p = URIRef("urn:p")
+        return {(report, p, first), (report, p, second), (first, URIRef("urn:path"), path),
+                (second, URIRef("urn:path"), path), (path, URIRef("urn:inverse"), URIRef("urn:x")),
+                (first, URIRef("urn:constraint"), empty_a), (second, URIRef("urn:constraint"), empty_b),
+                (first, URIRef("urn:focus"), Literal("a")), (second, URIRef("urn:focus"), Literal("b"))}
+
+    monkeypatch.setattr(build_module, "_general_canonical", lambda graph: pytest.fail("took the general path"))
+    once, twice = build_module.canonical(graph_with_fresh_labels()), build_module.canonical(graph_with_fresh_labels())
+    assert once == twice and len(once) == 9
+    assert len({node for triple in once for node in triple if isinstance(node, BNode)}) == 6

@@ -103,11 +103,11 @@ class ValidationResult:
                                   for name, header, rows in self.failed_checks]}
 
     def report_turtle(self) -> str:
-        """The SHACL validation report (only this object's results) as Turtle."""
+        """The SHACL validation report (only this object's results) as Turtle, the same text on
+        every run (blank nodes named by what they hold, statements sorted)."""
+        from ..export.common import serialize
+
         out = Graph()
-        bind_prefixes(out)
-        out.bind("sh", SH)
-        out.bind("shape", SHAPE)
         report = next(iter(self.report_graph.subjects(RDF.type, SH.ValidationReport)), BNode())
         out.add((report, RDF.type, SH.ValidationReport))
         out.add((report, SH.conforms, Literal(self.conforms)))
@@ -118,7 +118,7 @@ class ValidationResult:
             if key in kept:
                 out.add((report, SH.result, node))
                 copy_description(self.report_graph, node, out)
-        return out.serialize(format="turtle")
+        return serialize(out, "turtle", {"sh": str(SH), "shape": SHAPE}).decode("utf-8")
 
 
 def check_severity(severity: str) -> str:

@@ -82,9 +82,11 @@ def _ox(term):
 def canonical(graph) -> set | Graph:
     """The graph (an rdflib Graph or a set of triples) with blank node labels that are the same on every run.
 
-    Our blank nodes are trees hanging off an IRI (the RDF lists of owl:propertyChainAxiom), so a
-    node is named by a hash of where it hangs and what it holds; anything else (shared or cyclic
-    blank nodes, identical siblings) goes through rdflib's general (slow) canonicalisation."""
+    Our blank nodes hang off an IRI (the RDF lists of owl:propertyChainAxiom) or off a blank node of
+    their own (a SHACL validation report, whose results may share a path node), without cycles. So a
+    node is named by a hash of where it hangs (the places, sorted; none: a root) and what it holds;
+    anything else (cycles, two nodes that would get one name) goes through rdflib's general
+    canonicalisation, which is slow (1.5 s for a report of 87 results)."""
     incoming: dict = {}
     outgoing: dict = {}
     for s, p, o in graph:
@@ -94,8 +96,7 @@ def canonical(graph) -> set | Graph:
             outgoing.setdefault(s, []).append((p, o))
     if not incoming and not outgoing:
         return graph
-    if set(outgoing) - set(incoming) or any(len(edges) != 1 for edges in incoming.values()):
-        return _general_canonical(graph)
+
     content: dict = {}
 
     def describe(node, seen=()):
@@ -109,12 +110,13 @@ def canonical(graph) -> set | Graph:
 
     def label(node):
         if node not in labels:
-            (s, p), = incoming[node]
-            where = label(s) if isinstance(s, BNode) else s.n3()
-            labels[node] = hashlib.sha256(f"{where} {p.n3()} {describe(node)}".encode("utf-8")).hexdigest()[:20]
+            places = sorted(f"{label(s) if isinstance(s, BNode) else s.n3()} {p.n3()}"
+                            for s, p in incoming.get(node, ()))
+            where = " | ".join(places) or "root"
+            labels[node] = hashlib.sha256(f"{where} {describe(node)}".encode("utf-8")).hexdigest()[:20]
         return labels[node]
     try:
-        named = {node: BNode("b" + label(node)) for node in incoming}
+        named = {node: BNode("b" + label(node)) for node in {*incoming, *outgoing}}
     except (ValueError, RecursionError):
         return _general_canonical(graph)
     if len(set(named.values())) != len(named):  # identical siblings

@@ -245,10 +245,10 @@ def stable_graph(graph: Graph) -> Graph:
     return out
 
 
-def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
+def serialize(graph: Graph, fmt: str = "turtle", extra_prefixes: dict[str, str] | None = None) -> bytes:
     """Turtle (or "xml") of `graph`, deterministic and lossless: written by pyoxigraph from sorted
     N-Triples (rdflib's Turtle writer rewrites "84"^^xsd:decimal as 84.0, a different literal)."""
-    return oxigraph_serialize(sorted_ntriples(graph), "nt", fmt)
+    return oxigraph_serialize(sorted_ntriples(graph), "nt", fmt, extra_prefixes)
 
 
 def sorted_ntriples(graph: Graph) -> bytes:
@@ -268,7 +268,8 @@ def sorted_nquads(layers: dict[str, Graph]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def oxigraph_serialize(data: bytes, source_format: str, target_format: str) -> bytes:
+def oxigraph_serialize(data: bytes, source_format: str, target_format: str,
+                       extra_prefixes: dict[str, str] | None = None) -> bytes:
     """Re-serialize sorted N-Triples/N-Quads with pyoxigraph, which keeps statement order and
     blank-node labels (rdflib's RDF/XML and TriG writers iterate in hash order)."""
     import pyoxigraph
@@ -279,7 +280,7 @@ def oxigraph_serialize(data: bytes, source_format: str, target_format: str) -> b
     iris = {term.value for quad in quads for term in (quad.subject, quad.predicate, quad.object, quad.graph_name)
             if isinstance(term, pyoxigraph.NamedNode)}
     iris |= {quad.object.datatype.value for quad in quads if isinstance(quad.object, pyoxigraph.Literal)}
-    used = {name: namespace for name, namespace in prefixes().items()
+    used = {name: namespace for name, namespace in {**prefixes(), **(extra_prefixes or {})}.items()
             if any(iri.startswith(namespace) for iri in iris)}  # only the prefixes the output needs
     data = pyoxigraph.serialize(quads, format=formats[target_format], prefixes=dict(sorted(used.items())))
     if target_format in ("turtle", "trig"):  # pyoxigraph writes the prefixes in hash order: sort them
