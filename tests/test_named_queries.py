@@ -447,7 +447,7 @@ def test_each_check_catches_broken_data(name):
 
 # ---- the CLI -----------------------------------------------------------------------------------
 
-def test_cli_lists_and_runs_named_questions(build_dir, capsys):
+def test_cli_lists_and_runs_named_questions(build_dir, capsys, tmp_path):
     assert main(["query", "--list"]) == 0
     listing = capsys.readouterr().out
     assert all(name in listing for name in NAMES) and "year=@latest-reporting-year" in listing
@@ -455,7 +455,9 @@ def test_cli_lists_and_runs_named_questions(build_dir, capsys):
                  "--build-dir", str(build_dir)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("indicator,year,value") and len(lines) == 5
-    assert main(["query", "--name", "indikator-tidsserie", "--param", "indicator=KLI-1"]) == 2
+    # a bad value is told as such before any graph is read, also where there is no build
+    assert main(["query", "--name", "indikator-tidsserie", "--param", "indicator=KLI-1",
+                 "--build-dir", str(tmp_path / "no-build")]) == 2
     assert "invalid value" in capsys.readouterr().err
     assert main(["query", "--name", "no-such-question"]) == 2
 

@@ -160,11 +160,7 @@ class NamedQuery:
         """Parameter name → value: the given ones, else the default (a computed default's value
         from `computed`, see compute_defaults)."""
         values = dict(values or {})
-        known = {param.name: param for param in self.params}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            names = ", ".join(known) or "none"
-            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for '{self.name}' (parameters: {names})")
+        self._refuse_unknown(values)
         for param in self.params:
             if param.name in values:
                 continue
@@ -176,6 +172,22 @@ class NamedQuery:
                 raise ParameterError(f"parameter '{param.name}' of '{self.name}' has no value: its default "
                                      f"({param.default}) comes from the graph, which has none; give {param.name}=…")
         return values
+
+    def check(self, values: Mapping[str, str] | None = None) -> None:
+        """ParameterError for an unknown parameter or an invalid value among `values`, before any
+        graph is read (a typo is told as such, also where there is no build)."""
+        values = dict(values or {})
+        self._refuse_unknown(values)
+        for param in self.params:
+            if param.name in values:
+                param.term(values[param.name])
+
+    def _refuse_unknown(self, values: Mapping[str, str]) -> None:
+        known = [param.name for param in self.params]
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            names = ", ".join(known) or "none"
+            raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for '{self.name}' (parameters: {names})")
 
     @property
     def computed_defaults(self) -> tuple[str, ...]:
@@ -366,6 +378,7 @@ def run(name: str, params: Mapping[str, str] | None = None, build_dir: Path | No
     from ..store.local import select
 
     query = get(name)
+    query.check(params)
     graphs = graphs_of(kommune, build_dir)
     computed = compute_defaults(query.computed_defaults,
                                 lambda sparql: select(sparql, build_dir=build_dir, default_graph=graphs))
