@@ -7,8 +7,9 @@ answers in a thread of its own; so may we, for the questions where that is safe:
 * only named questions (`queries/*.rq`: our own text, parameters bound as typed terms), never a
   client's SPARQL, whose cost is unknown (that goes to the workers, see executor);
 * only a question (and kommune) that a worker answered within `budget` seconds in this version of
-  the graph: the graph is immutable per version, so its cost is known. Every answer here is timed
-  too; one past `budget` sends the question back to the workers until it is cheap again, and one
+  the graph: the graph is immutable per version and the parameters are typed terms, so the last
+  answer's cost stands for the next one's. That is checked, not trusted: every answer here is timed
+  too, and one past `budget` sends the question back to the workers until it is cheap again, and one
   past EXCLUDE_AFTER budgets, or past the timeout, for the rest of the version;
 * at most `threads` at once (pyoxigraph releases the GIL while it evaluates, so they use the other
   core); with every thread busy the workers answer, so nothing ever queues here;
