@@ -316,9 +316,34 @@ def floor(url: str, requests: int = 2000) -> dict[str, float]:
     return figures
 
 
-def throughput(ask, query, requests: int, concurrency: int) -> tuple[float, dict[int, int]]:
-    """Answers 200/304 per second with `concurrency` lean clients asking at once, and the other
-    answers by status (e.g. 503 busy), which are reported apart and not counted in the rate."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process, its threads (also those that ended) and its living
+    descendants (our query workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+            except (OSError, IndexError):
+                pass
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError):
+            pass
+        todo.extend(children.get(current, []))
+    return total
+
+
+def throughput(ask, query, requests: int, concurrency: int, pid: int | None = None) -> tuple[float, dict[int, int], dict]:
+    """Answers 200/304 per second with `concurrency` lean clients asking at once, the other
+    answers by status (e.g. 503 busy), which are reported apart and not counted in the rate, and
+    the CPU ms per answer of the server (process `pid` and its workers) and of this client."""
     refused: dict[int, int] = {}
     lock = threading.Lock()
 
@@ -335,10 +360,19 @@ def throughput(ask, query, requests: int, concurrency: int) -> tuple[float, dict
         return answered
 
     shares = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
+    server_before = cpu_seconds(pid) if pid else 0.0
+    client_before = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         answered = sum(pool.map(burst, shares))
-    return answered / (time.perf_counter() - started), refused
+    elapsed = time.perf_counter() - started
+    cpu = {"client_ms": (time.process_time() - client_before) * 1000 / max(answered, 1),
+           "server_ms": (cpu_seconds(pid) - server_before) * 1000 / max(answered, 1) if pid else None}
+    return answered / elapsed, refused, cpu
+
+
+SERVER_OF = {"ours /queries": "ours", "ours /sparql": "ours", "ours warm": "ours", "ours 304": "ours",
+             "oxigraph": "oxigraph"}  # which server process a label's answers cost
 
 
 def main(argv=None) -> int:
@@ -351,6 +385,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")
     parser.add_argument("--workers", type=int, default=2, help="this service's query worker processes")
     parser.add_argument("--include-checks", action="store_true", help="also the *-violation integrity checks")
+    parser.add_argument("--only", metavar="NAME", action="append", default=[],
+                        help="only this named question (repeatable)")
     parser.add_argument("--max-queue", type=int, default=None,
                         help="this service's SDGGRAPH_MAX_QUEUE (default: its own, 32): requests beyond it get 503")
     parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the floor subprocess
@@ -366,6 +402,11 @@ def main(argv=None) -> int:
     if not oxigraph_bin or (not endpoint_bin and not args.no_rdflib):
         raise SystemExit("needs the bench extra: pip install -e '.[bench]' (oxigraph, rdflib-endpoint)")
     queries = [q for q in named_queries.discover().values() if args.include_checks or not q.is_check]
+    if args.only:
+        unknown = set(args.only) - {q.name for q in queries}
+        if unknown:
+            raise SystemExit(f"no such named question: {', '.join(sorted(unknown))}")
+        queries = [q for q in queries if q.name in args.only]
 
     ours_port, oxigraph_port, rdflib_port, floor_port = free_port(), free_port(), free_port(), free_port()
     ours_url = f"http://127.0.0.1:{ours_port}"
@@ -413,8 +454,11 @@ def main(argv=None) -> int:
                 if label.endswith(HTTPX_SUFFIX):
                     continue
                 slow = label == "rdflib-endpoint"
-                results[query.name][label]["per_s"], results[query.name][label]["refused"] = throughput(
-                    ask, query, args.rdflib_requests if slow else args.throughput_requests, 1 if slow else args.concurrency)
+                pid = servers[SERVER_OF.get(label, "rdflib")].process.pid
+                (results[query.name][label]["per_s"], results[query.name][label]["refused"],
+                 results[query.name][label]["cpu"]) = throughput(
+                    ask, query, args.rdflib_requests if slow else args.throughput_requests,
+                    1 if slow else args.concurrency, pid)
         floors.append(floor(floor_url))
     finally:
         for server in servers.values():
@@ -485,6 +529,12 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
             if by_server[label]["refused"]:
                 refusals.append(f"{name} / {label}: " + ", ".join(
                     f"{count}x {status}" for status, count in sorted(by_server[label]["refused"].items())))
+    print("\nCPU ms per answer during throughput (user + system, from /proc: the server process with "
+          "its threads and its query workers; the bench client's own beside it, on the same cores):")
+    print(f"{'question':<30} " + " ".join(f"{label:>16}" for label in labels) + f" {'client':>9}")
+    for name, by_server in results.items():
+        print(f"{name:<30} " + " ".join(f"{by_server[label]['cpu']['server_ms']:>16.2f}" for label in labels)
+              + f" {by_server['ours /queries']['cpu']['client_ms']:>9.2f}")
     if refusals:
         print("Refused during throughput (status: count; not in the rate):\n  " + "\n  ".join(refusals))
     else:

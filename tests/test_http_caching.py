@@ -256,3 +256,19 @@ def test_a_rebuild_switches_every_etag(build_dir, tmp_path):
             assert response.status_code == 200, url
             assert response.headers["etag"] != before[url]
         assert list((served / DERIVED_DIR).glob("*/export-dcat-*")), "derived again, inside the new build"
+
+
+def test_one_request_is_answered_from_one_version_and_the_next_sees_a_rebuild(build_dir, tmp_path):
+    """The version is read once per GET (pinned for its task): its ETag and its body agree even if
+    a rebuild lands meanwhile, and the request after it sees the rebuild."""
+    served = _copy(build_dir, tmp_path)
+    service = create_app(Settings(build_dir=served, workers=1, timeout=30)).state.sparql
+    before = service.version()
+    with service.pinned_version() as pinned:
+        assert pinned == before
+        manifest = json.loads((served / "manifest.json").read_text(encoding="utf-8"))
+        manifest["rebuilt"] = True
+        (served / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        assert service.version() == before, "a second read within the request saw another version"
+        assert service.version(fresh=True).build != before.build
+    assert service.version().build != before.build

@@ -5,6 +5,7 @@ queued, back to the workers when one overruns, and never beside the writer."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 
@@ -16,6 +17,7 @@ from sdggraph.query import named
 from sdggraph.server.app import create_app
 from sdggraph.server.executor import Job, QueryExecutor
 from sdggraph.server.inprocess import InProcessRunner
+from sdggraph.server.middleware import InFlight
 from sdggraph.server.settings import Settings
 
 CHEAP = "SELECT ?s WHERE { ?s a <https://w3id.org/sdggraph/ontology#SubGoal> } ORDER BY ?s"
@@ -155,3 +157,40 @@ def test_requests_in_flight_are_counted_for_the_service(build_dir):
         service.inprocess.try_run = noting
         client.get("/queries/delmal-uten-indikator", headers={"Cache-Control": "no-cache"})
         assert seen == [(1, True)] and service.in_flight.count == 0
+
+
+def test_a_request_is_alone_only_without_company_from_other_connections(monkeypatch):
+    """An event loop that answers each request without yielding reads the next only after it: 50
+    clients at once then never show two in flight. Their connections alternate, without a pause."""
+    clock = [100.0]
+    monkeypatch.setattr("sdggraph.server.middleware.time.monotonic", lambda: clock[0])
+    flight = InFlight()
+    one, other = ("127.0.0.1", 5001), ("127.0.0.1", 5002)
+    assert flight.begin(one)  # the first request
+    flight.end()
+    assert flight.begin(one), "the same connection again"
+    flight.end()
+    clock[0] += 0.0001
+    assert not flight.begin(other), "another connection right after: a busy loop"
+    flight.end()
+    clock[0] += 0.1
+    assert flight.begin(one), "another connection after a pause"
+    assert not flight.begin(other), "a second one in flight"
+    flight.end()
+    flight.end()
+    assert flight.count == 0
+
+
+def test_a_questions_cost_is_the_cpu_time_of_its_thread_not_the_wall_clock(build_dir, monkeypatch):
+    """Under load the wall clock counts the waits for a core and for the GIL: every cheap question
+    would look dear exactly when it is asked most, and go to the dearer workers."""
+    import pyoxigraph
+
+    from sdggraph.server import executor
+
+    store = pyoxigraph.Store.read_only(str(build_dir / STORE_DIR))
+    cpu, wall = itertools.count(1.0, 0.001), itertools.count(50.0, 40.0)  # each read: 1 ms CPU, 40 s wall
+    monkeypatch.setattr(executor.time, "thread_time", lambda: next(cpu))
+    monkeypatch.setattr(executor.time, "monotonic", lambda: next(wall))
+    outcome = executor.run_job(store, Job(CHEAP, tabular_format="json"), {})
+    assert outcome.status == "ok" and outcome.seconds == pytest.approx(0.001)

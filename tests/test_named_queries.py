@@ -16,7 +16,7 @@ import pyoxigraph
 import pytest
 from rdflib import Literal as RdfLiteral, URIRef
 
-from sdggraph import layout
+from sdggraph import config, layout
 from sdggraph.query import named as named_queries
 from sdggraph.store import local as store
 from sdggraph.cli import main
@@ -344,6 +344,22 @@ def test_values_text_gives_the_same_rows_as_substitution(name, build_dir):
         assert header2 == header
         assert sorted(rows) == sorted([term_text(t) for t in row] for row in rows2)
         assert rows
+
+
+def test_the_bound_text_is_kept_per_values_and_base_iri(monkeypatch):
+    """with_values is computed once per arguments (the service asks the same few again and again),
+    yet follows the values, the kommune and the configured base IRI, and refuses bad values each time."""
+    query = named_queries.get("indikator-tidsserie")
+    first = query.with_values({"indicator": "OKO-01"})
+    assert query.with_values({"indicator": "OKO-01"}) is first
+    assert "OKO-02" in query.with_values({"indicator": "OKO-02"}) and "OKO-02" not in first
+    assert "/kommune/9001/" in query.with_values({"indicator": "OKO-01"}, kommune="9001")
+    monkeypatch.setenv("SDGGRAPH_BASE_IRI", "https://example.org/sdg/")
+    rebased = query.with_values({"indicator": "OKO-01"})
+    assert "https://example.org/sdg/" in rebased and config.DEFAULT_BASE_IRI not in rebased
+    for _ in range(2):
+        with pytest.raises(named_queries.ParameterError):
+            query.with_values({"indicator": "oko-01"})
 
 
 # ---- safe parameter binding -------------------------------------------------------------------

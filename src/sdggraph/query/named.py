@@ -203,9 +203,8 @@ class NamedQuery:
     def with_values(self, values: Mapping[str, str] | None = None, computed: Mapping[str, str] | None = None,
                     kommune: str | None = None) -> str:
         """The query text with the parameters bound by an inline VALUES block (for other SPARQL servers)."""
-        from ..store.remote import inject_values  # the same placement remote mode uses
-
-        return inject_values(self.sparql, self.bindings(values, computed, kommune))
+        return _with_values(self, tuple((values or {}).items()), tuple((computed or {}).items()), kommune,
+                            config.base_iri())
 
     def shown(self, computed: Mapping[str, str] | None = None) -> str:
         """The query as users see it in the editor: the header's question and parameter lines, and
@@ -297,6 +296,13 @@ def parse_file(path: Path) -> NamedQuery:
     return NamedQuery(path.stem, path, header["question-nb"], header["question-en"], tuple(params), text)
 
 
+@functools.lru_cache(maxsize=1024)  # the service asks the same few questions again and again (~0.1 ms each)
+def _with_values(query: NamedQuery, values: tuple, computed: tuple, kommune: str | None, base_iri: str) -> str:
+    from ..store.remote import inject_values  # the same placement remote mode uses
+
+    return inject_values(query.sparql, query.bindings(dict(values), dict(computed), kommune))
+
+
 @functools.lru_cache(maxsize=8)
 def _discover(directory: str, signature: tuple) -> dict[str, NamedQuery]:
     return {path.stem: parse_file(path) for path in sorted(Path(directory).glob("*.rq"))}
@@ -307,7 +313,7 @@ def _stamp(path: Path) -> tuple[int, int]:
     return status.st_mtime_ns, status.st_size
 
 
-_LOOKED: dict = {}  # queries_dir argument -> (monotonic time, directory, signature)
+_LOOKED: dict = {}  # queries_dir argument -> (monotonic time, the questions found then)
 
 
 def discover(queries_dir: Path | None = None, max_age: float = 0.0) -> dict[str, NamedQuery]:
@@ -317,11 +323,12 @@ def discover(queries_dir: Path | None = None, max_age: float = 0.0) -> dict[str,
     service passes max_age: it looks again at most that often (edits show within max_age seconds)."""
     looked = _LOOKED.get(queries_dir)
     if max_age and looked is not None and time.monotonic() - looked[0] < max_age:
-        return _discover(looked[1], looked[2])
+        return looked[1]
     directory = Path(queries_dir or layout.queries_dir())
     signature = tuple((p.name, *_stamp(p)) for p in sorted(directory.glob("*.rq")))
-    _LOOKED[queries_dir] = (time.monotonic(), str(directory), signature)
-    return _discover(str(directory), signature)
+    found = _discover(str(directory), signature)
+    _LOOKED[queries_dir] = (time.monotonic(), found)
+    return found
 
 
 def get(name: str, queries_dir: Path | None = None, max_age: float = 0.0) -> NamedQuery:

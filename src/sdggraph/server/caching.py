@@ -221,6 +221,10 @@ class HttpCaching:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
+        with self.service.pinned_version():  # its ETag and its body from one version
+            return await self._answer(scope, receive, send)
+
+    async def _answer(self, scope, receive, send):
         head = scope["method"] == "HEAD"
         if head:
             scope = dict(scope, method="GET")
@@ -305,7 +309,7 @@ class HttpCaching:
                 kept = [(k, v) for k, v in raw if k not in DROPPED and not (static and k == b"cache-control")]
                 entry = _Entry(kept, full)
                 # Not cached if the graph changed while it was made (it may show either state).
-                current = tag.startswith("static-") or self.service.version().tag == tag
+                current = tag.startswith("static-") or self.service.version(fresh=True).tag == tag
                 if current and b"set-cookie" not in dict(raw):
                     self.cache.put(tag, key, entry)
                 return await self._send_entry(send, entry, coding, head, etag, common)

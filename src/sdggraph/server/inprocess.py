@@ -9,12 +9,13 @@ answers in a thread of its own; so may we, for the questions where that is safe:
 * only a question (and kommune) that a worker answered within `budget` seconds in this version of
   the graph: the graph is immutable per version and the parameters are typed terms, so the last
   answer's cost stands for the next one's. That is checked, not trusted: every answer here is timed
-  too, and one past `budget` sends the question back to the workers until it is cheap again, and one
+  too (CPU time of the evaluating thread, executor.run_job: under load the wall clock counts waits), and one past `budget` sends the question back to the workers until it is cheap again, and one
   past EXCLUDE_AFTER budgets, or past the timeout, for the rest of the version;
 * at most `threads` at once (pyoxigraph releases the GIL while it evaluates, so they use the other
   core); with every thread busy the workers answer, so nothing ever queues here;
-* a question whose last answer took at most `inline_budget` seconds (2 ms), asked while no other
-  request is in flight, is answered on the event loop itself: the hand-off to a thread and back
+* a question whose last answer took at most `inline_budget` seconds (2 ms), asked alone (no other
+  request in flight, and none from another connection just before: middleware.InFlight), is
+  answered on the event loop itself: the hand-off to a thread and back
   costs two wake-ups (~0.15 ms, more on a VM), and nothing waits meanwhile but what arrives in
   those 2 ms;
 * never with updates enabled (the writer worker owns the store: a read-only opener beside it is
@@ -145,13 +146,13 @@ class InProcessRunner:
                 pass
 
     def _answer(self, store, job: Job, key: tuple) -> Outcome:
-        """Run the job and keep how long it took (an overrun excludes the question for the version)."""
-        started = time.monotonic()
+        """Run the job and keep its CPU time (run_job; an overrun excludes the question for the version)."""
+        started = time.thread_time()
         try:
             outcome = run_job(store, job, self.prefixes)
         except BaseException as error:  # as a worker reports it
             outcome = Outcome("store-error", f"{type(error).__name__}: {error}")
-        seconds = time.monotonic() - started
+        seconds = time.thread_time() - started
         with self._lock:
             self.answered += 1
             self._costs[key] = seconds

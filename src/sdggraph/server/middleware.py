@@ -40,10 +40,28 @@ async def _plain(send, status: int, message: str, extra: dict | None = None) -> 
 
 
 class InFlight:
-    """How many HTTP requests the app is answering now (RequestLog counts them)."""
+    """How many HTTP requests the app is answering now, which connection asked last, and when the
+    last answer ended (RequestLog tells it)."""
+
+    IDLE_GAP = 0.0005  # seconds without a request before this one: the loop had nothing waiting
 
     def __init__(self):
         self.count = 0
+        self._last_client = None
+        self._ended = float("-inf")
+
+    def begin(self, client) -> bool:
+        """Count a request in; whether it came alone: no other in flight, and from the connection
+        that asked last or after a pause (RequestLog says why)."""
+        self.count += 1
+        alone = self.count == 1 and (client == self._last_client
+                                     or time.monotonic() - self._ended > self.IDLE_GAP)
+        self._last_client = client
+        return alone
+
+    def end(self) -> None:
+        self.count -= 1
+        self._ended = time.monotonic()
 
 
 class RequestLog:
@@ -57,10 +75,13 @@ class RequestLog:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        self.in_flight.count += 1
         started = time.perf_counter()
         status = 500
         state = scope.setdefault("state", {})
+        # Alone: no other request in flight, and the same connection as the last one or a pause
+        # since it. The count alone does not tell: an event loop that answers each request without
+        # yielding reads the next one only after it, so 50 clients at once look like one.
+        state["alone"] = self.in_flight.begin(scope.get("client"))
 
         async def send_and_note(message):
             nonlocal status
@@ -74,7 +95,7 @@ class RequestLog:
             state.setdefault("outcome", "error")
             raise
         finally:
-            self.in_flight.count -= 1
+            self.in_flight.end()
             outcome = state.get("outcome") or _outcome_from_status(status)
             duration = (time.perf_counter() - started) * 1000
             client = scope.get("client")

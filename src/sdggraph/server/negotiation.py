@@ -8,6 +8,8 @@ SPARQLWrapper send `format=json` or `format=xml` whatever the query form.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 
@@ -99,7 +101,8 @@ class MediaRange:
 _QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 
 
-def parse_accept(header: str | None) -> list[MediaRange]:
+@functools.lru_cache(maxsize=256)  # clients send the same few Accept headers; bounded for those who do not
+def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
     ranges = []
     for part in (header or "").split(","):
         pieces = [piece.strip() for piece in part.split(";")]
@@ -118,7 +121,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
             elif name.strip():
                 params.append((name.strip().lower(), value.strip().strip('"')))
         ranges.append(MediaRange(main.strip(), sub.strip(), q, tuple(params)))
-    return ranges
+    return tuple(ranges)
 
 
 def choose(offers: list[tuple[str, str]], accept: str | None) -> str | None:

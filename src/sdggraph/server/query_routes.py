@@ -81,7 +81,8 @@ async def run_in_service(request: Request, query: named_queries.NamedQuery, para
 
     text = query.with_values(params, computed, kommune)
     job = Job(text, default_graph=graphs, union=graphs is None, tabular_format="json")
-    outcome = await request.app.state.sparql.run_named(job, query.name)
+    alone = request.scope["state"].get("alone", False)  # middleware.RequestLog
+    outcome = await request.app.state.sparql.run_named(job, query.name, alone)
     if outcome.status != "ok":
         raise ServiceError(SERVICE_STATUS.get(outcome.status, 500), outcome.message or outcome.status)
     return outcome.body

@@ -14,6 +14,8 @@ new manifest, so all views switch together.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import logging
@@ -52,6 +54,11 @@ class Version:
         return f"{self.build}-{self.generation}" + (f"-{self.epoch}" if self.epoch else "")
 
 
+# The version a request was answered from: one stat per request, and every part of one answer
+# (its ETag, its body) from one version. A ContextVar: each request is a task of its own.
+_PINNED_VERSION: contextvars.ContextVar = contextvars.ContextVar("sdggraph_pinned_version", default=None)
+
+
 class SparqlService:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -82,8 +89,13 @@ class SparqlService:
 
     # -- what the views are keyed by --
 
-    def version(self) -> Version:
-        """The current version; a stat of manifest.json per call (a rebuild is seen at once)."""
+    def version(self, fresh: bool = False) -> Version:
+        """The current version; a stat of manifest.json per call (a rebuild is seen at once), or the
+        one this request was pinned to (`pinned_version`) unless `fresh`."""
+        if not fresh:
+            pinned = _PINNED_VERSION.get()
+            if pinned is not None and pinned[0] is self:
+                return pinned[1]
         try:
             status = os.stat(self._manifest_path)
             store = os.stat(self._store_path)  # a store swapped in alone is a new build too
@@ -99,6 +111,16 @@ class SparqlService:
         self.executor._check_store((store.st_dev, store.st_ino))
         build = cached[1] if not self.executor._generation else f"{cached[1]}.{self.executor._generation}"
         return Version(build, self._generation, self._epoch, made)
+
+    @contextlib.contextmanager
+    def pinned_version(self):
+        """Within this block (this request's task), `version()` is the one it yields."""
+        version = self.version(fresh=True)
+        token = _PINNED_VERSION.set((self, version))
+        try:
+            yield version
+        finally:
+            _PINNED_VERSION.reset(token)
 
     def derived_dir(self, version: Version | None = None) -> Path:
         """Where the derived files of a version go (created on demand)."""
@@ -194,8 +216,11 @@ class SparqlService:
         return self.version().tag, names, tuple(graphs) if graphs is not None else None
 
     def dataset_info(self) -> DatasetInfo:
-        """The graphs and counts of manifest.json, re-read when a new build replaced it."""
-        stamp = os.stat(self._manifest_path).st_mtime_ns
+        """The graphs and counts of manifest.json, re-read when a new build replaced it (the
+        version's build is the manifest's hash)."""
+        stamp = self.version().build
+        if stamp == "missing":
+            os.stat(self._manifest_path)  # FileNotFoundError, as reading it would
         with self._lock:
             if self._info is None or self._info[0] != stamp:
                 self._info = (stamp, read_dataset_info(self.build_dir))
@@ -220,15 +245,16 @@ class SparqlService:
             outcome.body, outcome.path = await run_in_threadpool(outcome.read_body), None
         return outcome
 
-    async def run_named(self, job: Job, name: str) -> Outcome:
+    async def run_named(self, job: Job, name: str, alone: bool = False) -> Outcome:
         """A named question's job: in this process when it is known cheap in this version of the
-        graph (inprocess), else `run_async`, whose timing makes it known."""
+        graph (inprocess), else `run_async`, whose timing makes it known. `alone`: the request
+        came with no other (middleware.InFlight), so a cheap enough one may run on the loop."""
         job = self._capped(job)
         if self.inprocess is None:
             return await self.run_async(job)
         version = self.version()
         key = (version.tag, name, tuple(job.default_graph) if job.default_graph is not None else None)
-        outcome = await self.inprocess.try_run(job, key, version.build, alone=self.in_flight.count <= 1)
+        outcome = await self.inprocess.try_run(job, key, version.build, alone=alone and self.in_flight.count <= 1)
         if outcome is None:
             outcome = await self.run_async(job)
             if outcome.status == "ok":
