@@ -317,8 +317,8 @@ def floor(url: str, requests: int = 2000) -> dict[str, float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process, its threads (also those that ended) and its living
-    descendants (our query workers), from /proc."""
+    """CPU time (user + system) of a process, its threads (also those that ended) and its
+    descendants (our query workers; those that ended count in their parent's cutime), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -333,7 +333,7 @@ def cpu_seconds(pid: int) -> float:
         current = todo.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += sum(int(value) for value in fields[11:15]) / tick  # utime stime cutime cstime
         except (OSError, IndexError):
             pass
         todo.extend(children.get(current, []))
@@ -384,6 +384,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-rdflib", action="store_true", help="leave rdflib-endpoint out (it is slow)")
     parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")
     parser.add_argument("--workers", type=int, default=2, help="this service's query worker processes")
+    parser.add_argument("--http-processes", type=int, default=1,
+                        help="this service's HTTP server processes (--http-processes of sdggraph serve)")
     parser.add_argument("--include-checks", action="store_true", help="also the *-violation integrity checks")
     parser.add_argument("--only", metavar="NAME", action="append", default=[],
                         help="only this named question (repeatable)")
@@ -413,6 +415,7 @@ def main(argv=None) -> int:
     servers = {
         "ours": Server("sdggraph serve", [sys.executable, "-m", "sdggraph.cli", "serve", "--host", "127.0.0.1",
                                           "--port", str(ours_port), "--workers", str(args.workers),
+                                          "--http-processes", str(args.http_processes),
                                           "--build-dir", str(build_dir)],
                        f"{ours_url}/queries", named_asker(ours_url, "cold"),
                        {"SDGGRAPH_MAX_QUEUE": str(args.max_queue)} if args.max_queue is not None else None),
@@ -476,7 +479,8 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
     print(f"Named questions over HTTP on 127.0.0.1, parameters at their defaults. Median of {args.requests} "
           f"sequential requests (rdflib-endpoint: {args.rdflib_requests}); throughput from "
           f"{args.throughput_requests} requests on {args.concurrency} threads (rdflib-endpoint: "
-          f"{args.rdflib_requests} on 1). This service: {args.workers} query workers, max queue "
+          f"{args.rdflib_requests} on 1). This service: {args.http_processes} HTTP process(es), {args.workers} "
+          f"query workers each, max queue "
           f"{args.max_queue if args.max_queue is not None else 'its default'}. 'ours /queries' and "
           f"'ours /sparql' are cold (Cache-Control: no-cache); 'ours warm' is the result cache, 'ours 304' "
           f"a revalidation with the ETag. Every figure is taken with the bench's lean HTTP/1.1 client (one "

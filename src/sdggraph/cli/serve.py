@@ -43,8 +43,6 @@ def _server_class():
 
 
 def cmd_serve(args) -> int:
-    import uvicorn
-
     from ..layout import require_build
     from ..server import logs
     from ..server.app import create_app
@@ -53,7 +51,8 @@ def cmd_serve(args) -> int:
     settings = Settings.from_env(build_dir=args.build_dir, timeout=args.timeout, workers=args.workers,
                                  max_rows=args.max_rows, max_body_bytes=args.max_body_bytes,
                                  max_result_bytes=args.max_result_bytes, fast_workers=args.fast_workers,
-                                 max_queue=args.max_queue, log_format=args.log_format)
+                                 max_queue=args.max_queue, log_format=args.log_format,
+                                 http_processes=args.http_processes)
     logs.configure(settings.log_format)
     require_build(settings.build_dir)  # exit 2 with "run `sdggraph build` first"
     if settings.updates_enabled:
@@ -62,10 +61,32 @@ def cmd_serve(args) -> int:
             "until the next `sdggraph build`; queries run in one worker", settings.build_dir)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("sdggraph.serve").info("listening on %s: reachable from other machines", args.host)
-    app = create_app(settings)
     # The event loop shares the GIL with threads that check long queries or render exports: hand it
     # over after 1 ms instead of 5, so requests keep flowing while such work runs.
     sys.setswitchinterval(0.001)
+    if settings.http_processes == 1:
+        return _serve(create_app(settings), args, sockets=None)
+    import socket
+
+    from ..server.processes import supervise
+
+    try:  # bound here, before any fork: every server process accepts from it
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        listening = socket.create_server((args.host, args.port), family=family, backlog=2048)
+    except OSError as error:
+        raise SdggraphError(f"cannot listen on {args.host}:{args.port}: {error}") from error
+    listening.set_inheritable(True)
+    status = supervise(settings.http_processes, lambda: _serve(create_app(settings), args, sockets=[listening]),
+                       stop_within=GRACE_SECONDS + HARD_STOP_SECONDS + 1)
+    if status:
+        raise SdggraphError(f"the server could not start on {args.host}:{args.port}")
+    return 0
+
+
+def _serve(app, args, sockets) -> int:
+    """Run uvicorn over `app` on host:port, or on `sockets` already bound (server/processes)."""
+    import uvicorn
+
     # Our middleware logs every request with its outcome, so uvicorn's access log is off; log_config=None
     # keeps uvicorn's loggers on our handler (escaped text or JSON lines).
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_config=None,
@@ -73,7 +94,7 @@ def cmd_serve(args) -> int:
     server = _server_class()(config)
     server.executor = app.state.sparql.executor
     try:
-        server.run()
+        server.run(sockets=sockets)
     except OSError as error:
         raise SdggraphError(f"cannot listen on {args.host}:{args.port}: {error}") from error
     except SystemExit as stop:  # uvicorn exits so when it cannot listen or start the app (logged above)
@@ -90,7 +111,7 @@ def register(subparsers, common) -> None:
                     "change the served store until the next build). Other settings: SDGGRAPH_MAX_ROWS, "
                     "SDGGRAPH_MAX_BODY_BYTES, SDGGRAPH_MAX_RESULT_BYTES, SDGGRAPH_WORKER_MEMORY_MB, "
                     "SDGGRAPH_QUERY_TIMEOUT, SDGGRAPH_WORKERS, SDGGRAPH_FAST_WORKERS, SDGGRAPH_FAST_SECONDS, "
-                    "SDGGRAPH_MAX_QUEUE, SDGGRAPH_HEAVY_REQUESTS, SDGGRAPH_LOG_FORMAT.")
+                    "SDGGRAPH_MAX_QUEUE, SDGGRAPH_HEAVY_REQUESTS, SDGGRAPH_HTTP_PROCESSES, SDGGRAPH_LOG_FORMAT.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--timeout", type=float, default=None,
@@ -105,6 +126,9 @@ def register(subparsers, common) -> None:
     parser.add_argument("--max-result-bytes", type=int, default=None,
                         help="answers larger than this are 413 (default 32 MiB)")
     parser.add_argument("--max-body-bytes", type=int, default=None, help="request bodies above this are 413")
+    parser.add_argument("--http-processes", type=int, default=None,
+                        help="server processes answering HTTP on one socket, each with its own --workers, "
+                             "queue and cache: N cores for cheap answers instead of one (default 1)")
     parser.add_argument("--log-format", choices=["text", "json"], default=None,
                         help="request and server log: text lines or JSON lines (default text)")
     parser.set_defaults(func=cmd_serve)

@@ -12,6 +12,7 @@ requests hold no thread of the web server's pool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
@@ -20,6 +21,23 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import BuildMissingError, CheckFailed, SdggraphError
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive lock on `path`'s lock file, held by one process at a time (POSIX flock; none
+    where there is no fcntl: one process serves there)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path.with_name(f".{path.name}.lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class DerivedFailure(SdggraphError):
@@ -57,11 +75,11 @@ class Derived:
         if path.is_file():
             return path
         self._raise_if_failed(path)
-        with self._lock(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock(path), _file_lock(path):  # the file lock: other server processes (server/processes)
             if path.is_file():
                 return path
             self._raise_if_failed(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             try:
                 make(tmp)

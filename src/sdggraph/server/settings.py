@@ -18,6 +18,7 @@
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 | inprocess_threads | SDGGRAPH_INPROCESS_THREADS | 2       | threads of the server process that answer named questions known to be cheap (0 = the workers answer all; see inprocess) |
 | inprocess_seconds | SDGGRAPH_INPROCESS_SECONDS | 0.02    | a named question is cheap when a worker evaluated it within this many seconds in this version of the graph |
+| http_processes   | SDGGRAPH_HTTP_PROCESSES     | 1       | server processes answering HTTP on one socket, each with its own workers, queue and cache (1 when updates are enabled; see server/processes) |
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Settings:
     cache_mb: int = 64
     inprocess_threads: int = 2
     inprocess_seconds: float = 0.02
+    http_processes: int = 1
 
     def __post_init__(self):
         if self.timeout <= 0:
@@ -71,6 +73,11 @@ class Settings:
                                 "heavy requests at least 1")
         if self.inprocess_threads < 0 or self.inprocess_seconds <= 0:
             raise SdggraphError("in-process threads must be 0 or more, in-process seconds positive")
+        if self.http_processes < 1:
+            raise SdggraphError("at least one HTTP process is needed")
+        if self.http_processes > 1 and self.update_token is not None:
+            # one writer owns the store: a second process would open it beside the writer
+            raise SdggraphError("SPARQL Update needs a single HTTP process: leave --http-processes at 1")
         if self.log_format not in ("text", "json"):
             raise SdggraphError(f"log format must be text or json, not {self.log_format!r}")
         if self.update_token is not None and len(self.update_token) < 16:
@@ -102,6 +109,7 @@ class Settings:
             "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
             "inprocess_threads": _env("SDGGRAPH_INPROCESS_THREADS", int, cls.inprocess_threads),
             "inprocess_seconds": _env("SDGGRAPH_INPROCESS_SECONDS", float, cls.inprocess_seconds),
+            "http_processes": _env("SDGGRAPH_HTTP_PROCESSES", int, cls.http_processes),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
