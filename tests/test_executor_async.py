@@ -165,3 +165,34 @@ def test_a_job_sent_before_the_workers_are_ready_runs_when_they_are(build_dir, r
         assert outcome.status == "ok" and time.monotonic() - started < 10  # woken when one was ready
     finally:
         pool.close()
+
+
+def test_waiters_are_served_first_come_first_served(build_dir, run_loop):
+    """A newcomer does not take a freed worker ahead of those already waiting: letting it do so
+    made some of 50 clients wait past the timeout (503) while the mean wait was under a second."""
+    pool = QueryExecutor(build_dir / STORE_DIR, workers=1, fast_workers=1, timeout=10, max_queue=4)
+    pool.start(wait=True)
+    try:
+        held = hold_every_worker(pool)
+        order = []
+
+        async def ask(label):
+            outcome = await pool.run_async(Job(CHEAP))
+            order.append(label)
+            return outcome.status
+
+        async def scenario():
+            first = asyncio.ensure_future(ask("first"))
+            await asyncio.sleep(0.1)
+            second = asyncio.ensure_future(ask("second"))
+            await asyncio.sleep(0.1)
+            give_back(pool, held[0])  # wakes the first; the newcomer's task runs before it does
+            newcomer = asyncio.ensure_future(ask("newcomer"))
+            return await asyncio.gather(first, second, newcomer)
+
+        assert run_loop(scenario()) == ["ok"] * 3
+        assert order == ["first", "second", "newcomer"]
+        give_back(pool, held[1])
+        assert pool._waiting == 0 and not pool._loop_waiters
+    finally:
+        pool.close()
