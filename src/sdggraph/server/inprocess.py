@@ -9,15 +9,15 @@ answers in a thread of its own; so may we, for the questions where that is safe:
 * only a question (and kommune) that a worker answered within `budget` seconds in this version of
   the graph: the graph is immutable per version and the parameters are typed terms, so the last
   answer's cost stands for the next one's. That is checked, not trusted: every answer here is timed
-  too (CPU time of the evaluating thread, executor.run_job: under load the wall clock counts waits), and one past `budget` sends the question back to the workers until it is cheap again, and one
-  past EXCLUDE_AFTER budgets, or past the timeout, for the rest of the version;
+  too (CPU time of the evaluating thread, as executor.run_job times it: under load the wall clock
+  counts waits), and one past `budget` sends the question back to the workers until it is cheap
+  again, and one past EXCLUDE_AFTER budgets, or past the timeout, for the rest of the version;
 * at most `threads` at once (pyoxigraph releases the GIL while it evaluates, so they use the other
   core); with every thread busy the workers answer, so nothing ever queues here;
 * a question whose last answer took at most `inline_budget` seconds (2 ms), asked alone (no other
   request in flight, and none from another connection just before: middleware.InFlight), is
-  answered on the event loop itself: the hand-off to a thread and back
-  costs two wake-ups (~0.15 ms, more on a VM), and nothing waits meanwhile but what arrives in
-  those 2 ms;
+  answered on the event loop itself: the hand-off to a thread and back costs two wake-ups
+  (~0.15 ms, more on a VM), and nothing waits meanwhile but what arrives in those 2 ms;
 * never with updates enabled (the writer worker owns the store: a read-only opener beside it is
   undefined behaviour).
 
