@@ -144,6 +144,23 @@ def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build
     assert runner.answered_inline == 1 and runner.answered == 3
 
 
+def test_with_a_server_process_per_core_a_cheap_question_is_answered_on_the_loop_under_load_too(build_dir,
+                                                                                                 monkeypatch):
+    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1,
+                             inline_under_load=True)
+    runner.note(KEY, 0.01)
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=False)).status == "ok"
+    assert runner.answered_inline == 1
+    runner.note(KEY, 0.2)  # dearer than the loop's budget: a thread, under load or not
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=False)).status == "ok"
+    assert runner.answered_inline == 1 and runner.answered == 2
+    # the service turns it on when its HTTP processes take every core, and only then
+    monkeypatch.setattr("sdggraph.server.service.usable_cores", lambda: 2)
+    for processes, expected in ((1, False), (2, True), (3, True)):
+        service = create_app(Settings(build_dir=build_dir, http_processes=processes)).state.sparql
+        assert service.inprocess.inline_under_load is expected
+
+
 def test_requests_in_flight_are_counted_for_the_service(build_dir):
     settings = Settings(build_dir=build_dir, workers=1, fast_workers=0)
     with TestClient(create_app(settings)) as client:

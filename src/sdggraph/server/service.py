@@ -72,7 +72,8 @@ class SparqlService:
         # cheap named questions in threads of this process; never beside the writer (see inprocess)
         self.inprocess = None if settings.updates_enabled or not settings.inprocess_threads else InProcessRunner(
             str(self.build_dir / STORE_DIR), prefixes, threads=settings.inprocess_threads,
-            budget=settings.inprocess_seconds, timeout=settings.timeout)
+            budget=settings.inprocess_seconds, timeout=settings.timeout,
+            inline_under_load=settings.http_processes >= usable_cores())
         self.in_flight = InFlight()  # requests being answered (counted by the app's RequestLog)
         self._manifest_path = str(self.build_dir / MANIFEST_FILE)  # stat per request: no pathlib there
         self._store_path = str(self.build_dir / STORE_DIR)
@@ -272,6 +273,14 @@ class SparqlService:
     def close(self) -> None:
         self.derived.close()
         self.executor.close()
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _count_graphs(nquads: Path) -> dict[str, int]:
