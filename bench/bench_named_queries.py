@@ -520,12 +520,13 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
           f"answers are not counted in the rate, they are listed below):")
     print(f"{'question':<30} " + " ".join(f"{label:>16}" for label in labels) + f" {'cold/oxi':>9} {'warm/oxi':>9}")
     through_ok = True
-    ratios = []
+    ratios, warm_ratios = [], []
     refusals = []
     for name, by_server in results.items():
         oxi = by_server["oxigraph"]["per_s"]
         cold, warm = by_server["ours /queries"]["per_s"] / oxi, by_server["ours warm"]["per_s"] / oxi
         ratios.append(cold)
+        warm_ratios.append(warm)
         through_ok &= cold >= 0.7
         print(f"{name:<30} " + " ".join(f"{by_server[label]['per_s']:>16.1f}" for label in labels)
               + f" {cold:>9.2f} {warm:>9.2f}")
@@ -549,6 +550,8 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
           f"{'HOLDS' if warm_ok else 'MISSED'} (lean client; floor {lean_floor:.3f} ms)")
     print(f"Target: throughput with {args.concurrency} concurrent clients (cold) >= 0.7x Oxigraph's server: "
           f"{'HOLDS' if through_ok else 'MISSED'} (lowest ratio {min(ratios):.2f})")
+    print(f"          the same as clients ask (result cache on, no Cache-Control: no-cache): "
+          f"{'HOLDS' if min(warm_ratios) >= 0.7 else 'MISSED'} (lowest ratio {min(warm_ratios):.2f})")
     if rdflib:
         print(f"Target: at least 10x faster than rdflib-endpoint on every named question: "
               f"{'HOLDS' if at_least_10x else 'MISSED'}")

@@ -110,7 +110,7 @@ def write_manifest(build_dir: Path, out: Path, counts: dict[str, int], kommuner:
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load(out: Path) -> dict[str, float]:
+def load(out: Path, optimize: bool = True) -> dict[str, float]:
     """Seconds of each step, as `sdggraph build` writes its store (compile/build.py)."""
     steps = {}
     started = time.perf_counter()
@@ -120,7 +120,8 @@ def load(out: Path) -> dict[str, float]:
     steps["bulk_load"] = time.perf_counter() - started
     store.flush()
     steps["flush"] = time.perf_counter() - started - steps["bulk_load"]
-    store.optimize()
+    if optimize:
+        store.optimize()
     steps["optimize"] = time.perf_counter() - started - steps["bulk_load"] - steps["flush"]  # 3.5× faster queries
     del store
     return steps
@@ -189,7 +190,7 @@ def busy_rss(base: str, pid: int, names: list[str], clients: int, kommune: str) 
     return rss
 
 
-def build_synthetic(build_dir: Path, out: Path, kommuner: int) -> float:
+def build_synthetic(build_dir: Path, out: Path, kommuner: int, optimize: bool = True) -> float:
     """Generate and load the synthetic build; the load time."""
     started = time.perf_counter()
     counts = generate(build_dir, out, kommuner)
@@ -199,7 +200,7 @@ def build_synthetic(build_dir: Path, out: Path, kommuner: int) -> float:
     print(f"SYNTHETIC data: Asker and {kommuner} clones of it under made-up kommunenummer, {quads:,} quads "
           f"({(out / DATASET_FILE).stat().st_size / 1e6:.0f} MB N-Quads), generated in {generated_s:.1f} s",
           flush=True)
-    steps = load(out)
+    steps = load(out, optimize)
     load_s = sum(steps.values())
     print(f"load: {load_s:.1f} s  (target <= 60 s) = pyoxigraph bulk_load {steps['bulk_load']:.1f} s + flush "
           f"{steps['flush']:.1f} s + optimize {steps['optimize']:.1f} s (as `sdggraph build` does)", flush=True)
@@ -217,6 +218,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="where the synthetic build goes (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic build directory")
     parser.add_argument("--reuse", action="store_true", help="serve the synthetic build already in --out (kept)")
+    parser.add_argument("--no-optimize", action="store_true",
+                        help="leave out Store.optimize after the bulk load (faster load, slower questions)")
     parser.add_argument("--timeout", type=float, default=60.0, help="the service's query timeout (s)")
     args = parser.parse_args(argv)
 
@@ -229,7 +232,7 @@ def main(argv=None) -> int:
             print(f"SYNTHETIC data: reusing {out} (load time not measured)", flush=True)
             load_s = None
         else:
-            load_s = build_synthetic(build_dir, out, args.kommuner)
+            load_s = build_synthetic(build_dir, out, args.kommuner, optimize=not args.no_optimize)
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"

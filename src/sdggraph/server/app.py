@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        queue=settings.max_queue, wait=settings.timeout)
     app.add_middleware(HttpCaching, service=service, max_bytes=settings.cache_mb << 20)  # ETag, 304, HEAD, gzip
     app.add_middleware(RequestLog, in_flight=service.in_flight)  # last: outermost, so it times and logs the 413s too
-    for routes in (sparql_routes, query_routes, traverse_routes, editor_routes, pages, report_routes,
+    for routes in (query_routes, sparql_routes, traverse_routes, editor_routes, pages, report_routes,
                    export_routes):
         app.include_router(routes.router)
     return app
