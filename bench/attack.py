@@ -306,6 +306,71 @@ def row4_runaway(target, seconds, clients=6):
     return looping(clients, seconds, runaway)
 
 
+def row9_connections(target, seconds, flood=3000, heads=20):
+    """Not in the issue's table (its slowloris held): `flood` connections that send nothing or drip a
+    header line a second, kept open or reopened for `seconds`, and `heads` connections each sending
+    megabytes of header lines without end (server/connections bounds all three)."""
+    host, port = target.url.rsplit("//", 1)[1].split(":")
+    outcomes: dict = {}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def note(outcome):
+        with lock:
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    def drip(slot):
+        while time.monotonic() < stop_at:
+            try:
+                connection = socket.create_connection((host, int(port)), timeout=5)
+            except OSError as error:
+                note(f"connect failed: {type(error).__name__}")
+                time.sleep(0.5)
+                continue
+            opened = time.monotonic()
+            try:
+                if slot % 2:
+                    connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                connection.settimeout(1)
+                while time.monotonic() < stop_at:
+                    if slot % 2:
+                        connection.sendall(b"X-a: b\r\n")
+                    try:
+                        connection.recv(64)  # a 408 or the close: the server ended it
+                        break
+                    except socket.timeout:
+                        continue
+                note(f"{'dripping' if slot % 2 else 'silent'} closed by the server after "
+                     f"{'<' if time.monotonic() - opened < 20 else '≥'}20 s")
+            except OSError:
+                note(f"{'dripping' if slot % 2 else 'silent'} reset by the server")
+            finally:
+                connection.close()
+
+    def endless_head(_):
+        while time.monotonic() < stop_at:
+            sent = 0
+            try:
+                with socket.create_connection((host, int(port)), timeout=5) as connection:
+                    connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                    line = b"X-" + b"a" * 60 + b": " + b"b" * 1000 + b"\r\n"
+                    while sent < 200 << 20 and time.monotonic() < stop_at:
+                        connection.sendall(line * 64)
+                        sent += len(line) * 64
+            except OSError:  # the server closed it (the socket buffers took what was sent meanwhile)
+                note("endless head closed by the server")
+                continue
+            note("endless head still open at the end")
+
+    threads = [threading.Thread(target=drip, args=(slot,), daemon=True) for slot in range(flood)]
+    threads += [threading.Thread(target=endless_head, args=(slot,), daemon=True) for slot in range(heads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 30)
+    return outcomes
+
+
 def row8_cold_named_questions(target, seconds, clients=40):
     """Clients looping every named question with the result cache bypassed: the cheap ones are
     answered in threads of the server process (server/inprocess), the rest by the workers."""
@@ -433,7 +498,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=5)
     parser.add_argument("--seconds", type=float, default=10, help="how long each attack runs (default 10)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,term", help="rows to run, e.g. 1,4,term")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,term", help="rows to run, e.g. 1,4,term")
     args = parser.parse_args(argv)
     rows = set(args.only.split(","))
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
@@ -469,6 +534,9 @@ def main(argv=None) -> int:
         if "8" in rows:
             under_attack(target, "8 40 clients looping every named question, result cache bypassed",
                          lambda: row8_cold_named_questions(target, args.seconds))
+        if "9" in rows:
+            under_attack(target, "9 3000 silent or dripping connections and 20 endless request heads",
+                         lambda: row9_connections(target, args.seconds))
         if "7" in rows:
             row7_small(target, build_dir, args.workers, args.timeout)
     finally:

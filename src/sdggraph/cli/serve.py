@@ -64,6 +64,9 @@ def cmd_serve(args) -> int:
     # The event loop shares the GIL with threads that check long queries or render exports: hand it
     # over after 1 ms instead of 5, so requests keep flowing while such work runs.
     sys.setswitchinterval(0.001)
+    from ..server.connections import raise_descriptor_limit
+
+    raise_descriptor_limit(settings.max_connections * settings.http_processes)
     if settings.http_processes == 1:
         return _serve(create_app(settings), args, sockets=None)
     import socket
@@ -87,10 +90,15 @@ def _serve(app, args, sockets) -> int:
     """Run uvicorn over `app` on host:port, or on `sockets` already bound (server/processes)."""
     import uvicorn
 
+    from ..server.connections import protocol_class
+
+    settings = app.state.settings
     # Our middleware logs every request with its outcome, so uvicorn's access log is off; log_config=None
     # keeps uvicorn's loggers on our handler (escaped text or JSON lines).
     config = uvicorn.Config(app, host=args.host, port=args.port, access_log=False, log_config=None,
-                            log_level="info", timeout_graceful_shutdown=GRACE_SECONDS)
+                            log_level="info", timeout_graceful_shutdown=GRACE_SECONDS,
+                            http=protocol_class(head_seconds=settings.request_seconds,
+                                                max_connections=settings.max_connections))
     server = _server_class()(config)
     server.executor = app.state.sparql.executor
     try:

@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sparql = service
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, heavy=settings.heavy_requests,
-                       queue=settings.max_queue, wait=settings.timeout)
+                       queue=settings.max_queue, wait=settings.timeout, body_seconds=settings.request_seconds)
     app.add_middleware(HttpCaching, service=service, max_bytes=settings.cache_mb << 20)  # ETag, 304, HEAD, gzip
     app.add_middleware(RequestLog, in_flight=service.in_flight)  # last: outermost, so it times and logs the 413s too
     for routes in (query_routes, sparql_routes, traverse_routes, editor_routes, pages, report_routes,

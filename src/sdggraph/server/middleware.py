@@ -120,11 +120,15 @@ def _combine_accept(scope) -> None:
 class BodyLimit:
     """Admission of a request: refuses request bodies above max_bytes with 413 (by Content-Length
     or while reading), bounds the heavy routes (HEAVY_PREFIXES) to `heavy` at once with at most
-    `queue` waiting up to `wait` seconds (else 503 with Retry-After), and joins repeated Accept headers."""
+    `queue` waiting up to `wait` seconds (else 503 with Retry-After), refuses a body that does not
+    arrive within `body_seconds` (408: a client dripping a body would hold its connection and
+    task for ever), and joins repeated Accept headers."""
 
-    def __init__(self, app, max_bytes: int, heavy: int = 2, queue: int = 32, wait: float = 5.0):
+    def __init__(self, app, max_bytes: int, heavy: int = 2, queue: int = 32, wait: float = 5.0,
+                 body_seconds: float = 15.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.body_seconds = body_seconds
         self.heavy, self.queue, self.wait = heavy, queue, wait
         self._slots: asyncio.Semaphore | None = None
         self._loop = None
@@ -187,15 +191,21 @@ class BodyLimit:
             return await _plain(send, 413, message)
         # Read the body here, counting, so a chunked body cannot slip past the cap.
         chunks, size = [], 0
+        deadline = asyncio.get_running_loop().time() + self.body_seconds
         while True:
-            event = await receive()
+            try:
+                event = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except asyncio.TimeoutError:
+                state["outcome"] = "slow-body"
+                return await _plain(send, 408, f"the request body did not arrive within {self.body_seconds:g} s",
+                                    {b"connection": b"close"})
             if event["type"] == "http.disconnect":
                 return
             chunk = event.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
                 state["outcome"] = "too-large"
-                return await _plain(send, 413, message)
+                return await _plain(send, 413, message, {b"connection": b"close"})  # the rest is not read
             chunks.append(chunk)
             if not event.get("more_body", False):
                 break

@@ -19,6 +19,8 @@
 | inprocess_threads | SDGGRAPH_INPROCESS_THREADS | 2       | threads of the server process that answer named questions known to be cheap (0 = the workers answer all; see inprocess) |
 | inprocess_seconds | SDGGRAPH_INPROCESS_SECONDS | 0.02    | a named question is cheap when a worker evaluated it within this many seconds in this version of the graph |
 | http_processes   | SDGGRAPH_HTTP_PROCESSES     | 1       | server processes answering HTTP on one socket, each with its own workers, queue and cache (1 when updates are enabled; see server/processes) |
+| request_seconds  | SDGGRAPH_REQUEST_SECONDS    | 15      | a client must send a request head within this many seconds (else 408, see server/connections), and its body within as many again |
+| max_connections  | SDGGRAPH_MAX_CONNECTIONS    | 1024    | open connections per server process; past it the longest-idle one is closed (see server/connections) |
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Settings:
     inprocess_threads: int = 2
     inprocess_seconds: float = 0.02
     http_processes: int = 1
+    request_seconds: float = 15.0
+    max_connections: int = 1024
 
     def __post_init__(self):
         if self.timeout <= 0:
@@ -73,6 +77,8 @@ class Settings:
                                 "heavy requests at least 1")
         if self.inprocess_threads < 0 or self.inprocess_seconds <= 0:
             raise SdggraphError("in-process threads must be 0 or more, in-process seconds positive")
+        if self.request_seconds <= 0 or self.max_connections < 1:
+            raise SdggraphError("request seconds must be positive and max connections at least 1")
         if self.http_processes < 1:
             raise SdggraphError("at least one HTTP process is needed")
         if self.http_processes > 1 and self.update_token is not None:
@@ -110,6 +116,8 @@ class Settings:
             "inprocess_threads": _env("SDGGRAPH_INPROCESS_THREADS", int, cls.inprocess_threads),
             "inprocess_seconds": _env("SDGGRAPH_INPROCESS_SECONDS", float, cls.inprocess_seconds),
             "http_processes": _env("SDGGRAPH_HTTP_PROCESSES", int, cls.http_processes),
+            "request_seconds": _env("SDGGRAPH_REQUEST_SECONDS", float, cls.request_seconds),
+            "max_connections": _env("SDGGRAPH_MAX_CONNECTIONS", int, cls.max_connections),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
