@@ -603,3 +603,21 @@ def test_row_count_of_pyoxigraphs_output(build_dir, query):
     for name, fmt in RESULT_FORMATS.items():
         body = store.query(query, use_default_graph_as_union=True).serialize(format=fmt)
         assert count_rows(body, name) == rows, name
+
+
+def test_a_cors_preflight_is_answered_so_browsers_elsewhere_may_post_queries(build_dir):
+    from fastapi.testclient import TestClient
+
+    from sdggraph.server.app import create_app
+    from sdggraph.server.settings import Settings
+
+    with TestClient(create_app(Settings(build_dir=build_dir, workers=1))) as client:
+        preflight = client.options("/sparql", headers={"Origin": "https://example.org",
+                                                       "Access-Control-Request-Method": "POST",
+                                                       "Access-Control-Request-Headers": "content-type"})
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+        refused = client.put("/sparql", content=b"x")
+        assert refused.status_code == 405 and "OPTIONS" in refused.headers["allow"]

@@ -131,7 +131,7 @@ def parse_request(method: str, url_params: list[tuple[str, str]], content_type: 
             raise ProtocolError(415, f"Content-Type {media_type} is not supported here; use {FORM}, {QUERY_TYPE} "
                                 f"or {UPDATE_TYPE}", "unsupported-media-type")
     elif method != "GET":
-        raise ProtocolError(405, "use GET or POST", headers={"Allow": "GET, POST"})
+        raise ProtocolError(405, "use GET or POST", headers={"Allow": "GET, POST, OPTIONS"})
 
     query, update = _one(params, "query"), _one(params, "update")
     if direct_operation and (query is not None or update is not None):

@@ -97,14 +97,21 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in accept and negotiation.choose([("text/html", "html"), *RDF_OFFERS], accept) == "html"
 
 
+PREFLIGHT = {"Allow": "GET, POST, OPTIONS", "Access-Control-Allow-Origin": "*",
+             "Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": "Content-Type, Accept",
+             "Access-Control-Max-Age": "86400"}
+
+
 def _urls(request: Request) -> tuple[str, str]:
     return str(request.url_for("sparql")), str(request.url_for("void"))
 
 
 # Other methods reach the handler too, so they get the protocol's plain-text 405 with Allow.
-@router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], name="sparql",
+@router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"], name="sparql",
                   summary="SPARQL 1.1 Protocol endpoint (query; update with the operator's token)")
 async def sparql(request: Request) -> Response:
+    if request.method == "OPTIONS":  # a browser's CORS preflight, e.g. before a POST of application/sparql-query
+        return Response(status_code=204, headers=PREFLIGHT)
     service = request.app.state.sparql
     endpoint_url, void_url = _urls(request)
     try:
