@@ -130,7 +130,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if not self._in_head or self.transport.is_closing():
             return
         if self.cycle is not None and not self.cycle.response_complete:
-            return  # an answer is still being sent; uvicorn's keep-alive timeout follows it
+            self._arm_head_timer()  # an answer is still being sent on it: look again later
+            return
         if self._head_bytes:
             self._reply_and_close(408, f"the request head did not arrive within {self.head_seconds:g} s")
         else:
