@@ -383,9 +383,12 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="client threads for throughput")
     parser.add_argument("--no-rdflib", action="store_true", help="leave rdflib-endpoint out (it is slow)")
     parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")
-    parser.add_argument("--workers", type=int, default=2, help="this service's query worker processes")
-    parser.add_argument("--http-processes", type=int, default=1,
-                        help="this service's HTTP server processes (--http-processes of sdggraph serve)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="this service's query worker processes per HTTP process (default: 2 with one "
+                             "HTTP process, 1 with several)")
+    parser.add_argument("--http-processes", type=int, default=None,
+                        help="this service's HTTP server processes (--http-processes of sdggraph serve; "
+                             "default: one per usable core, as the README advises for a public address)")
     parser.add_argument("--include-checks", action="store_true", help="also the *-violation integrity checks")
     parser.add_argument("--only", metavar="NAME", action="append", default=[],
                         help="only this named question (repeatable)")
@@ -393,6 +396,12 @@ def main(argv=None) -> int:
                         help="this service's SDGGRAPH_MAX_QUEUE (default: its own, 32): requests beyond it get 503")
     parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)  # the floor subprocess
     args = parser.parse_args(argv)
+    if args.http_processes is None:
+        from sdggraph.server.service import usable_cores
+
+        args.http_processes = usable_cores()
+    if args.workers is None:
+        args.workers = 2 if args.http_processes == 1 else 1
     if args.serve_floor:
         serve_floor(args.serve_floor)
         return 0
