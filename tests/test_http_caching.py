@@ -106,6 +106,19 @@ def test_errors_get_no_etag(client):
     assert head.status_code == 404 and head.content == b""
 
 
+@pytest.mark.parametrize("url", ["/queries/indikatorer-uten-tall", "/export/turtle", INDICATOR])
+def test_if_none_match_star_is_304_where_the_answer_is_a_200(client, url):
+    plain = client.get(url)
+    for attempt in range(2):  # cold, then from the result cache (a large export is streamed, never cached)
+        star = client.get(url, headers={"If-None-Match": "*"})
+        assert star.status_code == 304 and star.content == b""
+        assert star.headers["etag"] == plain.headers["etag"].replace("-gzip", "").replace("-br", "")
+    missing = client.get("/export/nope", headers={"If-None-Match": "*"})
+    assert missing.status_code == 404  # no current representation: the condition holds, the 404 stands
+    refused = client.get("/sparql?query=SELEC", headers={"If-None-Match": "*"})
+    assert refused.status_code == 400
+
+
 @pytest.mark.parametrize("coding", ["gzip", "br"])
 def test_large_bodies_are_compressed_when_asked(client, coding):
     if coding == "br":

@@ -239,16 +239,18 @@ class HttpCaching:
         def etag(used: str | None) -> tuple[bytes, bytes]:
             return b"etag", (f'"{key}-{used}"' if used else f'"{key}"').encode()
 
-        matched = etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), key)
+        condition = headers.get(b"if-none-match", b"").decode("latin-1")
+        matched = etag_matches(condition, key)
         if matched:
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": [(b"etag", matched.encode("latin-1")), *common]})
-            await send({"type": "http.response.body", "body": b""})
-            return
+            return await _not_modified(send, (b"etag", matched.encode("latin-1")), common)
+        # "*": any current representation (RFC 9110 13.1.2): 304 where the answer is a 200, not before
+        any_tag = "*" in (part.strip() for part in condition.split(","))
 
         request_control = headers.get(b"cache-control", b"") + headers.get(b"pragma", b"")
         if b"no-cache" not in request_control and b"no-store" not in request_control:
             entry = self.cache.get(tag, key)
+            if entry is not None and any_tag:
+                return await _not_modified(send, etag(None), common)
             if entry is not None:
                 return await self._send_entry(send, entry, coding, head, etag, common)
 
@@ -257,6 +259,9 @@ class HttpCaching:
         async def start_streaming(final: bool) -> None:
             """Too large to cache: send the headers now and compress as the body comes."""
             start = state["start"]
+            if any_tag:
+                state["mode"] = "drop"
+                return await _not_modified(send, etag(None), common)
             kept = [(k, v) for k, v in start["headers"] if k.lower() not in DROPPED]
             used = coding if coding and _compressible(start["headers"]) else None
             extra = [etag(used), *common]
@@ -301,6 +306,8 @@ class HttpCaching:
                 return
             if state["mode"] == "stream":
                 return await forward(body, more)
+            if state["mode"] == "drop":
+                return
             state["chunks"].append(body)
             state["size"] += len(body)
             if not more:
@@ -313,6 +320,8 @@ class HttpCaching:
                 current = tag.startswith("static-") or self.service.version(fresh=True).tag == tag
                 if current and b"set-cookie" not in dict(raw):
                     self.cache.put(tag, key, entry)
+                if any_tag:
+                    return await _not_modified(send, etag(None), common)
                 return await self._send_entry(send, entry, coding, head, etag, common)
             if state["size"] > ITEM_LIMIT:
                 await start_streaming(final=False)
@@ -339,6 +348,11 @@ class HttpCaching:
 def _http_date(made: float) -> bytes:
     """Last-Modified of a version (a few per build; formatting took ~2% of a cold answer)."""
     return formatdate(made, usegmt=True).encode()
+
+
+async def _not_modified(send, etag_header: tuple[bytes, bytes], common: list) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": [etag_header, *common]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _without_route_overrides(ours: list, route_headers: list) -> list:
