@@ -43,6 +43,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -213,12 +214,15 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/bench-{self.name.split()[0]}.log", "w"),
+        self.log = tempfile.TemporaryFile()  # its stderr, shown if it does not start; gone at exit
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=self.log,
                                         env=dict(os.environ, SE_OFFLINE="true", **self.env))
         deadline = time.monotonic() + STARTUP_LIMIT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"{self.name} exited at start-up: {' '.join(self.command)}")
+                self.log.seek(0)
+                raise SystemExit(f"{self.name} exited at start-up: {' '.join(self.command)}\n"
+                                 + self.log.read().decode(errors="replace")[-2000:])
             try:
                 if httpx.get(self.ready_url, timeout=2).status_code == 200:
                     return
