@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+HTTP_PROCESSES ?=  # one server process per core on a public address: HTTP_PROCESSES=$$(nproc)
 
 .PHONY: run test setup build docs bench clean
 
@@ -21,7 +22,7 @@ build: setup
 	$(BIN)/sdggraph build
 
 run: build
-	$(BIN)/sdggraph serve --host $(HOST) --port $(PORT)
+	$(BIN)/sdggraph serve --host $(HOST) --port $(PORT) $(if $(HTTP_PROCESSES),--http-processes $(HTTP_PROCESSES))
 
 test: setup
 	$(BIN)/python -m pytest -q
