@@ -93,7 +93,8 @@ class InProcessRunner:
         `alone`: no other request is in flight (a question cheap enough is answered on the loop; with
         inline_under_load, whether alone or not)."""
         cost = self._costs.get(key)
-        if (alone or self.inline_under_load) and cost is not None and cost <= self.inline_budget and key not in self._excluded:
+        on_loop = alone or self.inline_under_load
+        if on_loop and cost is not None and cost <= self.inline_budget and key not in self._excluded:
             store = self._open(build)
             if store is not None:
                 self.answered_inline += 1
