@@ -383,7 +383,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, default=layout.build_dir())
     parser.add_argument("--requests", type=int, default=30, help="sequential requests per question (median)")
-    parser.add_argument("--throughput-requests", type=int, default=200, help="requests per question for throughput")
+    parser.add_argument("--throughput-requests", type=int, default=1000,
+                        help="requests per question for throughput (200 were mostly the ramp: 4 per client)")
     parser.add_argument("--concurrency", type=int, default=50, help="client threads for throughput")
     parser.add_argument("--no-rdflib", action="store_true", help="leave rdflib-endpoint out (it is slow)")
     parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")

@@ -126,7 +126,8 @@ def test_never_beside_the_writer(build_dir):
 
 
 def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build_dir):
-    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1)
+    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1,
+                             slowness=1.0)
     runner.note(KEY, 0.01)
     on_loop = threading.get_ident()
     answered_in = []
@@ -147,7 +148,7 @@ def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build
 def test_with_a_server_process_per_core_a_cheap_question_is_answered_on_the_loop_under_load_too(build_dir,
                                                                                                  monkeypatch):
     runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1,
-                             inline_under_load=True)
+                             slowness=1.0, inline_under_load=True)
     runner.note(KEY, 0.01)
     assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=False)).status == "ok"
     assert runner.answered_inline == 1
@@ -211,3 +212,20 @@ def test_a_questions_cost_is_the_cpu_time_of_its_thread_not_the_wall_clock(build
     monkeypatch.setattr(executor.time, "monotonic", lambda: next(wall))
     outcome = executor.run_job(store, Job(CHEAP, tabular_format="json"), {})
     assert outcome.status == "ok" and outcome.seconds == pytest.approx(0.001)
+
+
+def test_the_loop_budget_is_scaled_by_how_slow_this_machine_is(build_dir, monkeypatch):
+    """2 ms on the reference machine is 6 ms on one three times slower: the same questions go to the loop."""
+    store = str(build_dir / STORE_DIR)
+    assert InProcessRunner(store, {}, budget=0.02, inline_budget=0.002, slowness=3.0).inline_budget == pytest.approx(0.006)
+    assert InProcessRunner(store, {}, budget=0.004, inline_budget=0.002, slowness=3.0).inline_budget == 0.004, \
+        "never past the budget of the server process"
+    measured = InProcessRunner(store, {}, inline_budget=0.002)
+    assert measured.inline_budget == pytest.approx(0.002 * measured.slowness)
+    import sdggraph.server.inprocess as inprocess
+    low, high = inprocess.SLOWNESS_RANGE
+    assert low <= inprocess.machine_slowness(samples=3) <= high
+    monkeypatch.setattr(inprocess, "REFERENCE_SECONDS", 1e-12)  # "this machine is a million times slower"
+    assert inprocess.machine_slowness(samples=3) == high
+    monkeypatch.setattr(inprocess, "REFERENCE_SECONDS", 1e3)
+    assert inprocess.machine_slowness(samples=3) == low

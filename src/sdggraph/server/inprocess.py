@@ -17,7 +17,11 @@ answers in a thread of its own; so may we, for the questions where that is safe:
 * a question whose last answer took at most `inline_budget` seconds (2 ms), asked alone (no other
   request in flight, and none from another connection just before: middleware.InFlight), is
   answered on the event loop itself: the hand-off to a thread and back costs two wake-ups
-  (~0.15 ms, more on a VM), and nothing waits meanwhile but what arrives in those 2 ms;
+  (~0.15 ms, more on a VM), and nothing waits meanwhile but what arrives in those 2 ms. The 2 ms
+  are the machine's where it was set (bench/README); a machine N× slower takes N× as long for the
+  same question and for the hand-off it saves, so the budget is scaled by `machine_slowness()`
+  (measured once, at start: on a machine 2–3× slower a fixed 2 ms sent the cheapest questions to
+  the threads and halved the answers per second);
 * `inline_under_load` (`serve --http-processes N` with N ≥ the cores): such a question is answered
   on the loop under load too. A thread of this process would only compete for a core that another
   server process keeps busy, and for this process's GIL: pyoxigraph takes it back two or three
@@ -47,6 +51,37 @@ from .executor import Job, Outcome, run_job
 
 log = logging.getLogger("sdggraph.server.inprocess")
 
+# A named question's shape, parsed and planned on an empty store: what every answer costs before
+# it reads the graph, and what a slower machine takes longer for in proportion.
+REFERENCE_QUERY = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX ex: <https://example.org/>
+SELECT ?item ?label ?year ?value WHERE {
+  VALUES ?group { ex:g1 }
+  ?item ex:inGroup ?group ; skos:prefLabel ?label .
+  FILTER(LANG(?label) = "nb")
+  ?observation ex:of ?item ; ex:year ?year .
+  OPTIONAL { ?observation ex:value ?value }
+  OPTIONAL { ?observation ex:unit/skos:prefLabel ?unit . FILTER(LANG(?unit) = "nb") }
+  BIND(EXISTS { ?observation ex:revises ?earlier } AS ?revised)
+}
+ORDER BY ?year ?item"""
+REFERENCE_SECONDS = 0.00009  # its CPU time (best of 30) on the machine the 2 ms were set on
+SLOWNESS_RANGE = (0.25, 8.0)  # a measurement outside this says more about the moment than the machine
+
+
+def machine_slowness(samples: int = 30) -> float:
+    """How many times longer than the reference machine this one takes for REFERENCE_QUERY (best of
+    `samples`: the best is the machine, the rest is what else ran), within SLOWNESS_RANGE."""
+    empty = pyoxigraph.Store()
+    best = float("inf")
+    for _ in range(samples):
+        started = time.thread_time()
+        empty.query(REFERENCE_QUERY)
+        best = min(best, time.thread_time() - started)
+    low, high = SLOWNESS_RANGE
+    return min(max(best / REFERENCE_SECONDS, low), high)
+
+
 EXCLUDE_AFTER = 4  # budgets: an answer slower than this keeps the question with the workers for the version
 MAX_KEYS = 4096  # kept costs (questions × kommuner × versions); older versions' are never asked again
 
@@ -55,12 +90,15 @@ class InProcessRunner:
     """`try_run(job, key)`: the answer from a thread of this process, or None (ask the workers)."""
 
     def __init__(self, store_path: str, prefixes: dict, threads: int = 2, budget: float = 0.02,
-                 timeout: float = 5.0, inline_budget: float = 0.002, inline_under_load: bool = False):
+                 timeout: float = 5.0, inline_budget: float = 0.002, inline_under_load: bool = False,
+                 slowness: float | None = None):
         self.store_path = store_path
         self.prefixes = prefixes
         self.threads = threads
         self.budget = budget
-        self.inline_budget = min(inline_budget, budget)
+        # inline_budget is the reference machine's; slowness None: this machine's, measured
+        self.slowness = machine_slowness() if slowness is None else slowness
+        self.inline_budget = min(inline_budget * self.slowness, budget)
         self.inline_under_load = inline_under_load
         self.timeout = timeout
         self.answered = 0  # answers given here (the tests and the bench read it)

@@ -269,6 +269,11 @@ class SparqlService:
 
     def start(self) -> None:
         self.executor.start()
+        if self.inprocess is not None:
+            log.info("cheap named questions: on the event loop up to %.1f ms of CPU (this machine %.1f× the "
+                     "reference's time, see inprocess.machine_slowness), in %d threads up to %g ms",
+                     self.inprocess.inline_budget * 1000, self.inprocess.slowness, self.inprocess.threads,
+                     self.inprocess.budget * 1000)
 
     def close(self) -> None:
         self.derived.close()
