@@ -267,11 +267,19 @@ def named_asker(base: str, mode: str = "cold"):
     return ask
 
 
+def floor_asker(url: str):
+    """The floor server's fixed 200, asked in the same round as the questions (see latencies)."""
+    def ask(client, query: named_queries.NamedQuery):
+        return client.get(url, headers={"Accept": RESULTS_JSON})
+    return ask
+
+
 def row_count(response) -> int | None:
     if response.status_code == 304:  # revalidated: the client keeps what it has
         return None
     response.raise_for_status()
-    return len(json.loads(response.content)["results"]["bindings"])
+    answer = json.loads(response.content)
+    return None if "boolean" in answer else len(answer["results"]["bindings"])
 
 
 HTTPX_SUFFIX = " (httpx)"  # labels measured through httpx rather than the lean client
@@ -283,7 +291,11 @@ def new_client(label: str):
 
 def latencies(askers: dict, query, rounds: dict[str, int]) -> dict[str, dict]:
     """Median latency per server. Requests go round-robin over the servers, so a busy moment on
-    the machine slows them all alike rather than whichever happened to be measured then."""
+    the machine slows them all alike rather than whichever happened to be measured then. Only the
+    exchange is timed: the rows are counted after (parsing 28 KB of JSON takes this client 0.3-0.6
+    ms, which is not the server's). In the round each server idles while the others answer, and
+    waking an idle process costs this VM up to ~0.5 ms more than answering back-to-back: the floor
+    server is asked in the same round (label "floor") so that the cost is seen."""
     clients = {label: new_client(label) for label in askers}
     samples: dict[str, list[float]] = {label: [] for label in askers}
     rows = {}
@@ -295,8 +307,9 @@ def latencies(askers: dict, query, rounds: dict[str, int]) -> dict[str, dict]:
             for label, ask in askers.items():
                 if turn < rounds[label]:
                     started = time.perf_counter()
-                    row_count(ask(clients[label], query))
+                    response = ask(clients[label], query)
                     samples[label].append(time.perf_counter() - started)
+                    row_count(response)
     finally:
         for client in clients.values():
             client.close()
@@ -450,7 +463,7 @@ def main(argv=None) -> int:
                               floor_url, None)
     askers = {"ours /queries": servers["ours"].ask, "ours /sparql": sparql_asker(f"{ours_url}/sparql", build_dir),
               "ours warm": named_asker(ours_url, "warm"), "ours 304": named_asker(ours_url, "etag"),
-              "oxigraph": servers["oxigraph"].ask}
+              "oxigraph": servers["oxigraph"].ask, "floor": floor_asker(floor_url)}
     if not args.no_rdflib:
         askers["rdflib-endpoint"] = servers["rdflib"].ask
     # The same warm and 304 requests through httpx: what a Python client of that kind adds.
@@ -468,7 +481,7 @@ def main(argv=None) -> int:
             rounds = {label: args.rdflib_requests if label == "rdflib-endpoint" else args.requests for label in askers}
             results[query.name] = latencies(askers, query, rounds)
             for label, ask in askers.items():
-                if label.endswith(HTTPX_SUFFIX):
+                if label.endswith(HTTPX_SUFFIX) or label == "floor":
                     continue
                 slow = label == "rdflib-endpoint"
                 pid = servers[SERVER_OF.get(label, "rdflib")].process.pid
@@ -497,7 +510,9 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
           f"query workers each, max queue "
           f"{args.max_queue if args.max_queue is not None else 'its default'}. 'ours /queries' and "
           f"'ours /sparql' are cold (Cache-Control: no-cache); 'ours warm' is the result cache, 'ours 304' "
-          f"a revalidation with the ETag. Every figure is taken with the bench's lean HTTP/1.1 client (one "
+          f"a revalidation with the ETag; 'floor' is the floor server asked in the same round (each server "
+          f"idles while the others answer, and waking costs). Only the exchange is timed, not the client's "
+          f"parsing. Every figure is taken with the bench's lean HTTP/1.1 client (one "
           f"keep-alive socket, TCP_NODELAY) unless labelled (httpx).\n")
     lean_floor = statistics.median(f["lean"] for f in floors)
     httpx_floor = statistics.median(f["httpx"] for f in floors)
@@ -505,17 +520,21 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
           f"{len(floors)} runs of 2000): lean client {lean_floor:.3f} ms, httpx {httpx_floor:.3f} ms "
           f"(runs, lean/httpx: {', '.join('%.3f/%.3f' % (f['lean'], f['httpx']) for f in floors)})\n")
     head = f"{'question':<30} {'rows':>5} " + " ".join(f"{label + ' ms':>16}" for label in labels)
-    head += f" {'cold/oxi':>9}" + (f" {'rdflib/ours':>12}" if rdflib else "")
+    head += f" {'floor ms':>9} {'cold/oxi':>9}" + (f" {'rdflib/ours':>12}" if rdflib else "")
     print(head)
     print("-" * len(head))
     cold_ok = warm_ok = at_least_10x = True
+    above_floor = 0.0  # the most a warm or 304 answer took beyond the floor in the same round
     for name, by_server in results.items():
         ours = by_server["ours /queries"]["median_ms"]
         ratio_oxigraph = ours / by_server["oxigraph"]["median_ms"]
         cold_ok &= ratio_oxigraph <= 1.5
-        warm_ok &= max(by_server["ours warm"]["median_ms"], by_server["ours 304"]["median_ms"]) <= 1.0
+        warm = max(by_server["ours warm"]["median_ms"], by_server["ours 304"]["median_ms"])
+        warm_ok &= warm <= 1.0
+        above_floor = max(above_floor, warm - by_server["floor"]["median_ms"])
         line = f"{name:<30} {by_server['ours /queries']['rows']:>5} " + " ".join(
-            f"{by_server[label]['median_ms']:>16.2f}" for label in labels) + f" {ratio_oxigraph:>9.2f}"
+            f"{by_server[label]['median_ms']:>16.2f}" for label in labels) + \
+            f" {by_server['floor']['median_ms']:>9.2f} {ratio_oxigraph:>9.2f}"
         if rdflib:
             ratio_rdflib = by_server["rdflib-endpoint"]["median_ms"] / ours
             at_least_10x &= ratio_rdflib >= 10
@@ -561,7 +580,8 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
     print(f"\nTarget: cold named questions within 1.5x of Oxigraph's server on every question (median): "
           f"{'HOLDS' if cold_ok else 'MISSED'}")
     print(f"Target: warm named questions (result cache, and 304 on If-None-Match) p50 <= 1 ms: "
-          f"{'HOLDS' if warm_ok else 'MISSED'} (lean client; floor {lean_floor:.3f} ms)")
+          f"{'HOLDS' if warm_ok else 'MISSED'} (lean client; floor {lean_floor:.3f} ms back-to-back; "
+          f"in the round, at most {above_floor:.2f} ms above the floor asked beside it)")
     print(f"Target: throughput with {args.concurrency} concurrent clients (cold) >= 0.7x Oxigraph's server: "
           f"{'HOLDS' if through_ok else 'MISSED'} (lowest ratio {min(ratios):.2f})")
     print(f"          the same as clients ask (result cache on, no Cache-Control: no-cache): "
