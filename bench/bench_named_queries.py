@@ -9,7 +9,7 @@ Not a test (nothing here asserts a time). It starts, on 127.0.0.1 and free ports
 
 and sends every named question (queries/*.rq, parameters at their defaults) to each, N times
 one after the other, round-robin over the servers (median latency), and M times from C threads
-at once (throughput). This
+at once, in bursts taken in turn with the other servers' (throughput). This
 service is asked twice: as a named question (GET /queries/{name}, parameters bound as a
 VALUES block) and as SPARQL (POST /sparql). The peers get the same query text with the default
 values bound as a VALUES block (named_queries.with_values, built from typed terms). All answers
@@ -20,7 +20,9 @@ are SPARQL JSON results; the row counts are compared so a fast wrong answer cann
 
 This service is measured three ways (issue 9): cold (`Cache-Control: no-cache`: the result cache
 is bypassed, the query runs in a worker), warm (the same GET again: the result cache answers) and
-revalidated (`If-None-Match` with the ETag of the last answer: 304, no body).
+revalidated (`If-None-Match` with the ETag of the last answer: 304, no body). Warm and 304 are
+also asked back-to-back, as the floor is: in the round-robin every server idles while the others
+answer, and waking an idle process costs this VM more than the floor itself.
 
 Every request is sent with a lean HTTP/1.1 keep-alive client (LeanClient, one socket, TCP_NODELAY),
 so the figures are the servers' rather than httpx's (~0.4 ms of Python per request); the warm and
@@ -317,20 +319,39 @@ def latencies(askers: dict, query, rounds: dict[str, int]) -> dict[str, dict]:
             for label in askers}
 
 
+def back_to_back(client, call, requests: int) -> float:
+    """p50 in ms of `requests` calls of `call(client)` one right after the other on one connection:
+    the way the floor is measured, so the server never idles between two (see latencies)."""
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        call(client)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
 def floor(url: str, requests: int = 2000) -> dict[str, float]:
     """p50 in ms of the floor server's fixed 200, through the lean client and through httpx."""
+    def call(client):
+        response = client.get(url, headers={"Accept": RESULTS_JSON})
+        if response.status_code != 200 or response.content != FLOOR_BODY:
+            raise SystemExit(f"the floor server answered {response.status_code}")
+
     figures = {}
     for label in ("lean", "httpx"):
         with new_client(label if label == "lean" else label + HTTPX_SUFFIX) as client:
-            samples = []
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = client.get(url, headers={"Accept": RESULTS_JSON})
-                samples.append(time.perf_counter() - started)
-                if response.status_code != 200 or response.content != FLOOR_BODY:
-                    raise SystemExit(f"the floor server answered {response.status_code}")
-            figures[label] = statistics.median(samples) * 1000
+            figures[label] = back_to_back(client, call, requests)
     return figures
+
+
+BACK_TO_BACK_REQUESTS = 200  # per question, warm and 304 each: ~0.1 s
+
+
+def warm_back_to_back(ask, query, requests: int) -> float:
+    """p50 in ms of a warm (or 304) named question asked back-to-back, after one answer to warm it."""
+    with LeanClient(timeout=120) as client:
+        row_count(ask(client, query))
+        return back_to_back(client, lambda c: ask(c, query), requests)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -357,35 +378,68 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def throughput(ask, query, requests: int, concurrency: int, pid: int | None = None) -> tuple[float, dict[int, int], dict]:
-    """Answers 200/304 per second with `concurrency` lean clients asking at once, the other
-    answers by status (e.g. 503 busy), which are reported apart and not counted in the rate, and
-    the CPU ms per answer of the server (process `pid` and its workers) and of this client."""
+def throughput(ask, query, requests: int, clients: list, pool: ThreadPoolExecutor, pid: int | None = None) -> dict:
+    """One burst: `requests` asked by the lean `clients` at once (each on a thread of `pool`).
+    Returns the answers 200/304, the other answers by status (e.g. 503 busy, reported apart and
+    not counted in the rate), the seconds it took, and the CPU seconds of the server (process `pid`
+    and its workers) and of this client."""
     refused: dict[int, int] = {}
     lock = threading.Lock()
 
-    def burst(count: int) -> int:
+    def burst(client, count: int) -> int:
         answered = 0
-        with LeanClient(timeout=120) as client:
-            for _ in range(count):
-                status = ask(client, query).status_code
-                if status in (200, 304):
-                    answered += 1
-                else:
-                    with lock:
-                        refused[status] = refused.get(status, 0) + 1
+        for _ in range(count):
+            status = ask(client, query).status_code
+            if status in (200, 304):
+                answered += 1
+            else:
+                with lock:
+                    refused[status] = refused.get(status, 0) + 1
         return answered
 
-    shares = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
+    count = len(clients)
+    shares = [requests // count + (1 if i < requests % count else 0) for i in range(count)]
     server_before = cpu_seconds(pid) if pid else 0.0
     client_before = time.process_time()
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        answered = sum(pool.map(burst, shares))
-    elapsed = time.perf_counter() - started
-    cpu = {"client_ms": (time.process_time() - client_before) * 1000 / max(answered, 1),
-           "server_ms": (cpu_seconds(pid) - server_before) * 1000 / max(answered, 1) if pid else None}
-    return answered / elapsed, refused, cpu
+    answered = sum(pool.map(burst, clients, shares))
+    return {"answered": answered, "refused": refused, "seconds": time.perf_counter() - started,
+            "server_cpu": cpu_seconds(pid) - server_before if pid else None,
+            "client_cpu": time.process_time() - client_before}
+
+
+def interleaved_throughput(askers: dict, query, requests: int, concurrency: int, slices: int) -> dict[str, dict]:
+    """Throughput per label (askers: label -> (ask, server pid)) from `concurrency` clients at once,
+    the `requests` of each label asked in `slices` bursts taken in turn (ours, Oxigraph, ours, …),
+    so that a slower spell of this shared machine falls on every server alike rather than on
+    whichever was measured then (one burst each made the ratio swing by ±20% between runs). Each
+    label keeps its connections and the threads are made once, so a burst has no ramp: every
+    connection asks once before the first. Figures per label: per_s, refused, cpu."""
+    totals = {label: {"answered": 0, "refused": {}, "seconds": 0.0, "server_cpu": 0.0, "client_cpu": 0.0}
+              for label in askers}
+    clients = {label: [LeanClient(timeout=120) for _ in range(concurrency)] for label in askers}
+    try:
+        with ThreadPoolExecutor(concurrency) as pool:
+            for label, (ask, _) in askers.items():  # connect (and warm) every client, untimed
+                throughput(ask, query, concurrency, clients[label], pool)
+            for turn in range(slices):
+                share = requests // slices + (1 if turn < requests % slices else 0)
+                for label, (ask, pid) in askers.items():
+                    burst, total = throughput(ask, query, share, clients[label], pool, pid), totals[label]
+                    for key in ("answered", "seconds", "client_cpu", "server_cpu"):
+                        total[key] += burst[key]
+                    for status, count in burst["refused"].items():
+                        total["refused"][status] = total["refused"].get(status, 0) + count
+    finally:
+        for client in (client for group in clients.values() for client in group):
+            client.close()
+    figures = {}
+    for label, total in totals.items():
+        answers = max(total["answered"], 1)
+        figures[label] = {"per_s": total["answered"] / total["seconds"], "refused": total["refused"],
+                          "cpu": {"client_ms": total["client_cpu"] * 1000 / answers,
+                                  "server_ms": total["server_cpu"] * 1000 / answers}}
+    return figures
 
 
 SERVER_OF = {"ours /queries": "ours", "ours /sparql": "ours", "ours warm": "ours", "ours 304": "ours",
@@ -399,6 +453,8 @@ def main(argv=None) -> int:
     parser.add_argument("--throughput-requests", type=int, default=1000,
                         help="requests per question for throughput (200 were mostly the ramp: 4 per client)")
     parser.add_argument("--concurrency", type=int, default=50, help="client threads for throughput")
+    parser.add_argument("--slices", type=int, default=4,
+                        help="bursts per server and question for throughput, taken in turn with the others'")
     parser.add_argument("--no-rdflib", action="store_true", help="leave rdflib-endpoint out (it is slow)")
     parser.add_argument("--rdflib-requests", type=int, default=5, help="both counts for rdflib-endpoint (it is slow)")
     parser.add_argument("--workers", type=int, default=None,
@@ -480,15 +536,18 @@ def main(argv=None) -> int:
             print(f"  {query.name}", file=sys.stderr)
             rounds = {label: args.rdflib_requests if label == "rdflib-endpoint" else args.requests for label in askers}
             results[query.name] = latencies(askers, query, rounds)
-            for label, ask in askers.items():
-                if label.endswith(HTTPX_SUFFIX) or label == "floor":
-                    continue
-                slow = label == "rdflib-endpoint"
-                pid = servers[SERVER_OF.get(label, "rdflib")].process.pid
-                (results[query.name][label]["per_s"], results[query.name][label]["refused"],
-                 results[query.name][label]["cpu"]) = throughput(
-                    ask, query, args.rdflib_requests if slow else args.throughput_requests,
-                    1 if slow else args.concurrency, pid)
+            for label in ("ours warm", "ours 304"):
+                results[query.name][label]["back_to_back_ms"] = warm_back_to_back(askers[label], query,
+                                                                                   BACK_TO_BACK_REQUESTS)
+            in_turn = {label: (ask, servers[SERVER_OF[label]].process.pid) for label, ask in askers.items()
+                       if label in SERVER_OF}
+            for label, figures in interleaved_throughput(in_turn, query, args.throughput_requests,
+                                                         args.concurrency, args.slices).items():
+                results[query.name][label].update(figures)
+            if "rdflib-endpoint" in askers:  # slow: a few requests from one client, alone
+                slow = {"rdflib-endpoint": (askers["rdflib-endpoint"], servers["rdflib"].process.pid)}
+                results[query.name]["rdflib-endpoint"].update(
+                    interleaved_throughput(slow, query, args.rdflib_requests, 1, 1)["rdflib-endpoint"])
         floors.append(floor(floor_url))
     finally:
         for server in servers.values():
@@ -505,7 +564,8 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
     rdflib = "rdflib-endpoint" in labels
     print(f"Named questions over HTTP on 127.0.0.1, parameters at their defaults. Median of {args.requests} "
           f"sequential requests (rdflib-endpoint: {args.rdflib_requests}); throughput from "
-          f"{args.throughput_requests} requests on {args.concurrency} threads (rdflib-endpoint: "
+          f"{args.throughput_requests} requests on {args.concurrency} threads in {args.slices} bursts taken in "
+          f"turn with the other servers' (rdflib-endpoint: "
           f"{args.rdflib_requests} on 1). This service: {args.http_processes} HTTP process(es), {args.workers} "
           f"query workers each, max queue "
           f"{args.max_queue if args.max_queue is not None else 'its default'}. 'ours /queries' and "
@@ -523,14 +583,14 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
     head += f" {'floor ms':>9} {'cold/oxi':>9}" + (f" {'rdflib/ours':>12}" if rdflib else "")
     print(head)
     print("-" * len(head))
-    cold_ok = warm_ok = at_least_10x = True
+    cold_ok = warm_in_round_ok = at_least_10x = True
     above_floor = 0.0  # the most a warm or 304 answer took beyond the floor in the same round
     for name, by_server in results.items():
         ours = by_server["ours /queries"]["median_ms"]
         ratio_oxigraph = ours / by_server["oxigraph"]["median_ms"]
         cold_ok &= ratio_oxigraph <= 1.5
         warm = max(by_server["ours warm"]["median_ms"], by_server["ours 304"]["median_ms"])
-        warm_ok &= warm <= 1.0
+        warm_in_round_ok &= warm <= 1.0
         above_floor = max(above_floor, warm - by_server["floor"]["median_ms"])
         line = f"{name:<30} {by_server['ours /queries']['rows']:>5} " + " ".join(
             f"{by_server[label]['median_ms']:>16.2f}" for label in labels) + \
@@ -549,6 +609,14 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
         print(f"{'question':<30} " + " ".join(f"{label + ' ms':>24}" for label in httpx_labels))
         for name, by_server in results.items():
             print(f"{name:<30} " + " ".join(f"{by_server[label]['median_ms']:>24.2f}" for label in httpx_labels))
+    print(f"\nWarm and 304 answers back-to-back ({BACK_TO_BACK_REQUESTS} requests in a row on one connection, "
+          f"lean client, as the floor's {lean_floor:.3f} ms is measured: the server never idles between two):")
+    print(f"{'question':<30} {'ours warm ms':>16} {'ours 304 ms':>16}")
+    slowest_back_to_back = 0.0
+    for name, by_server in results.items():
+        warm, revalidated = by_server["ours warm"]["back_to_back_ms"], by_server["ours 304"]["back_to_back_ms"]
+        slowest_back_to_back = max(slowest_back_to_back, warm, revalidated)
+        print(f"{name:<30} {warm:>16.2f} {revalidated:>16.2f}")
     print(f"\nThroughput (answers 200/304 per second, {args.concurrency} concurrent lean clients; refused "
           f"answers are not counted in the rate, they are listed below):")
     print(f"{'question':<30} " + " ".join(f"{label:>16}" for label in labels) + f" {'cold/oxi':>9} {'warm/oxi':>9}")
@@ -580,8 +648,9 @@ def report(results: dict, args, floors: list[dict[str, float]]) -> None:
     print(f"\nTarget: cold named questions within 1.5x of Oxigraph's server on every question (median): "
           f"{'HOLDS' if cold_ok else 'MISSED'}")
     print(f"Target: warm named questions (result cache, and 304 on If-None-Match) p50 <= 1 ms: "
-          f"{'HOLDS' if warm_ok else 'MISSED'} (lean client; floor {lean_floor:.3f} ms back-to-back; "
-          f"in the round, at most {above_floor:.2f} ms above the floor asked beside it)")
+          f"{'HOLDS' if slowest_back_to_back <= 1.0 else 'MISSED'} back-to-back, as the floor is measured "
+          f"(slowest {slowest_back_to_back:.2f} ms; floor {lean_floor:.3f} ms); in the round "
+          f"{'HOLDS' if warm_in_round_ok else 'MISSED'} (at most {above_floor:.2f} ms above the floor asked beside it)")
     print(f"Target: throughput with {args.concurrency} concurrent clients (cold) >= 0.7x Oxigraph's server: "
           f"{'HOLDS' if through_ok else 'MISSED'} (lowest ratio {min(ratios):.2f})")
     print(f"          the same as clients ask (result cache on, no Cache-Control: no-cache): "
