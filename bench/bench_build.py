@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 CPU: dict[str, float] = {}  # phase -> CPU seconds of this process (close to the wall time on an idle machine)
 
 

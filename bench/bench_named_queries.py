@@ -57,10 +57,9 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from sdggraph import layout
+from sdggraph import layout  # noqa: E402
+from sdggraph.layout import DATASET_FILE, STORE_DIR, require_build  # noqa: E402
 from sdggraph.query import named as named_queries  # noqa: E402
-from sdggraph.layout import DATASET_FILE, STORE_DIR  # noqa: E402
-from sdggraph.layout import require_build  # noqa: E402
 
 RESULTS_JSON = "application/sparql-results+json"
 STARTUP_LIMIT_S = 180

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from sdggraph.compile.build import build
 from sdggraph.cli import main
+from sdggraph.compile.build import build
 from sdggraph.config import GRAPH_NAMES
 from sdggraph.layout import data_dir
 

@@ -13,7 +13,6 @@ import zipfile
 from collections import Counter
 
 import jsonschema
-
 import pytest
 import yaml
 from rdflib import Graph, Literal, URIRef

@@ -20,8 +20,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from sdggraph import cli
-from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.export import FORMATS, run_export
+from sdggraph.layout import LAYERS, graph_iri
 
 SG = "https://w3id.org/sdggraph/ontology#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -108,8 +108,8 @@ def test_jsonld_uses_the_published_context(build_dir):
 
 
 def test_context_file_is_in_sync_with_the_ontology():
-    from sdggraph.export.dumps import CONTEXT_FILE, build_context, context_text
     from sdggraph.compile.sources import input_files, parse_rdf_file
+    from sdggraph.export.dumps import CONTEXT_FILE, build_context, context_text
     ontology = Graph()
     for path in input_files()["ontology"]:
         ontology += parse_rdf_file(path)
@@ -216,6 +216,7 @@ def test_cli_missing_build_is_exit_2(tmp_path):
 def client(build_dir):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
+
     from sdggraph.server.export_routes import router
     from sdggraph.server.settings import Settings
     app = FastAPI()

@@ -14,13 +14,14 @@ from decimal import Decimal
 
 import pyoxigraph
 import pytest
-from rdflib import Literal as RdfLiteral, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
 
 from sdggraph import config, layout
-from sdggraph.query import named as named_queries
-from sdggraph.store import local as store
 from sdggraph.cli import main
+from sdggraph.query import named as named_queries
 from sdggraph.query.results import term_text
+from sdggraph.store import local as store
 
 QUERY_FILES = sorted(layout.queries_dir().glob("*.rq"))
 NAMES = [path.stem for path in QUERY_FILES]

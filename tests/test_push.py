@@ -10,16 +10,17 @@ import socket
 import httpx
 import pyoxigraph
 import pytest
+from fake_store import FakeStore
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from fake_store import FakeStore
 from sdggraph import cli
-from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.errors import SdggraphError
+from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.store import marker
+from sdggraph.store.local import open_store
+from sdggraph.store.local import query as local_query
 from sdggraph.store.push import PushFailed, push
-from sdggraph.store.local import open_store, query as local_query
 
 # Our graphs only: Virtuoso keeps system graphs of its own beside them.
 OURS = 'FILTER (STRSTARTS(STR(?g), "https://w3id.org/sdggraph/") || STRSTARTS(STR(?g), "https://example.org/"))'

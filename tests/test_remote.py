@@ -9,14 +9,15 @@ import socket
 import httpx
 import pyoxigraph
 import pytest
-from rdflib import Literal as RdfLiteral, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib import URIRef
 
 from sdggraph import cli, config
-from sdggraph.layout import LAYERS, graph_iri
 from sdggraph.errors import SdggraphError
+from sdggraph.layout import LAYERS, graph_iri
+from sdggraph.store.local import select
 from sdggraph.store.push import push
 from sdggraph.store.remote import inject_values, remote_query, remote_select, sparql_term, string_term
-from sdggraph.store.local import select
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SG = str(config.SG)

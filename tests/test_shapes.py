@@ -123,8 +123,8 @@ HELPER_SHAPES = {"UnGoal", "UnTarget"}
 
 @pytest.fixture(scope="module")
 def shapes_and_ontology():
-    from sdggraph.compile.sources import ontology_graph
     from sdggraph.check.validate import shapes_graph
+    from sdggraph.compile.sources import ontology_graph
 
     return shapes_graph(), ontology_graph()
 

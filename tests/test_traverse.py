@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from sdggraph import layout
-from sdggraph.query import traverse
 from sdggraph.cli import main
 from sdggraph.errors import SdggraphError
+from sdggraph.query import traverse
 
 KOMMUNE = "https://w3id.org/sdggraph/kommune/3203/"
 SG = "https://w3id.org/sdggraph/ontology#"

@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH, SKOS
 
-from sdggraph.cli import main
 from sdggraph.check.validate import SHAPE
+from sdggraph.cli import main
 
 BROKEN_EDIT = """\
 @prefix sg: <https://w3id.org/sdggraph/ontology#> .

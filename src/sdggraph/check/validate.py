@@ -22,8 +22,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 
 from .. import config, layout
-from ..layout import LAYERS
 from ..errors import InputFileError, SdggraphError
+from ..layout import LAYERS
 from . import shacl_fast
 
 SHAPE = "https://w3id.org/sdggraph/shapes#"
@@ -417,11 +417,11 @@ def validate(extra_files: Sequence[Path] = (), severity: str = "info", build_dir
 def built_result(build_dir: Path, shapes: Graph, triples: set | None = None) -> ValidationResult:
     """Every result (all severities) and failed check on the build: read with Oxigraph's parser,
     SPARQL constraints on the built store. `triples`: the build's own, when the build checks what it wrote."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..layout import DATASET_FILE
     from ..store.local import open_store
     from .violations import failed_checks
-
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:  # the queries run in Oxigraph without the GIL, beside the shapes
         queries = pool.submit(failed_checks, build_dir)

@@ -19,8 +19,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
 from ..config import EU_FREQUENCY, KOMMUNE, KOMMUNENUMMER, KS_EVALUATION, QB, SDG, SG, resource
 from ..errors import InputFileError
-from .comparison import COMPARISON_TABLES, area_iri
 from ..terms import new_graph
+from .comparison import COMPARISON_TABLES, area_iri
 
 OBSERVATIONS_DATASET = URIRef(resource("dataset", "indicator-observations"))
 # Years without a figure sit in their own Data Cube data set, so the measure is on every observation

@@ -40,6 +40,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from .. import config
+from ..compile.comparison import area_iri
 from ..compile.tables import OBSERVATIONS_DATASET, OBSERVATIONS_WITHOUT_FIGURE_DATASET
 from . import ExportResult
 from .common import (
@@ -61,7 +62,6 @@ from .common import (
     serialize,
     year_span,
 )
-from ..compile.comparison import area_iri
 from .datacube_comparison import comparison_cube
 from .ks_taxonomy import scheme_iri
 

@@ -21,8 +21,19 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from .. import config
 from ..compile.comparison import COMPARISON_DATASET, COMPARISON_WITHOUT_FIGURE_DATASET
-from .common import (SDMX_ATTRIBUTE, SDMX_CODE, SDMX_CONCEPT, SDMX_DIMENSION, SDMX_MEASURE, Ns, area_scheme,
-                     cube_structure, editions, municipality, rebased)
+from .common import (
+    SDMX_ATTRIBUTE,
+    SDMX_CODE,
+    SDMX_CONCEPT,
+    SDMX_DIMENSION,
+    SDMX_MEASURE,
+    Ns,
+    area_scheme,
+    cube_structure,
+    editions,
+    municipality,
+    rebased,
+)
 
 QB = config.QB
 

@@ -27,7 +27,6 @@ from .middleware import BodyLimit, RequestLog
 from .service import SparqlService
 from .settings import Settings
 
-
 # FastAPI ≥ 0.16x asks OpenTelemetry for its providers on every request (~0.02 ms of a 0.1 ms warm
 # answer); the service logs every request itself (middleware.RequestLog, `--log-format json`).
 _NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}

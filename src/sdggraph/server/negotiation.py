@@ -9,7 +9,6 @@ SPARQLWrapper send `format=json` or `format=xml` whatever the query form.
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass
 

@@ -11,7 +11,6 @@ which version it shows and when that was made.
 from __future__ import annotations
 
 import json
-
 import time
 from html import escape
 

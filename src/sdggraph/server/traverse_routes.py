@@ -27,7 +27,6 @@ from .common import (
     pick_format,
 )
 
-
 WARM_LIMIT = 1_000_000  # triples: a larger graph (national scale) is derived at its first use instead
 
 
