@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -244,6 +245,10 @@ def under_attack(target: "Target", name: str, attack) -> None:
     after = rss_mb(target.pid)
     print(f"\n[{name}] {elapsed:.1f} s")
     print(f"  service: {what}")
+    server_errors = {outcome: count for outcome, count in what.items() if re.search(r"\b500\b", str(outcome))} \
+        if isinstance(what, dict) else {}
+    if server_errors:  # a defence answers 4xx or 503; a 500 is a bug (the server log says which)
+        print(f"  SERVER ERRORS: {server_errors}")
     print(f"  {bystander.summary()}")
     if target.pid:
         print(f"  memory: server {before[0]:.0f} → peak {peak[0][0]:.0f} → {after[0]:.0f} MB; "

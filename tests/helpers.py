@@ -1,5 +1,5 @@
-"""Helpers the tests share: a free loopback port, starting a server and waiting for it, and a
-tiny PNG decoder for checking that screenshots are not blank."""
+"""Helpers the tests share: a free loopback port, starting a server and waiting for it, a
+process's children, and a tiny PNG decoder for checking that screenshots are not blank."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import struct
 import subprocess
 import time
 import zlib
+from pathlib import Path
 
 import httpx
 
@@ -45,6 +46,17 @@ def stop(process: subprocess.Popen, timeout_s: float = 20) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout_s)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads (/proc lists children per thread)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
 
 
 # ---- a tiny PNG decoder (8-bit RGB/RGBA, as Chromium writes screenshots) -------------------

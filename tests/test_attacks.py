@@ -294,7 +294,7 @@ def test_validate_refuses_an_oversized_file_before_reading_it(build_dir, tmp_pat
 # ---- SIGTERM under load; JSON logs from the real server ----
 
 def test_sigterm_stops_the_server_and_its_workers_within_seconds(build_dir, tmp_path):
-    from helpers import free_port, wait_until_answering
+    from helpers import child_pids, free_port, wait_until_answering
 
     port = free_port()
     log = tmp_path / "serve.log"
@@ -319,7 +319,7 @@ def test_sigterm_stops_the_server_and_its_workers_within_seconds(build_dir, tmp_
             thread.daemon = True
             thread.start()
         time.sleep(1.5)
-        children = [int(pid) for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+        children = child_pids(process.pid)
         assert len(children) >= 2  # the query workers (a runaway query is running in one)
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)

@@ -14,17 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import child_pids
 
 from sdggraph.errors import SdggraphError
 from sdggraph.server.derived import Derived
 from sdggraph.server.settings import Settings
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _alive(pid: int) -> bool:
@@ -53,9 +47,9 @@ def test_several_processes_answer_restart_and_stop_together(build_dir, tmp_path)
         deadline = time.monotonic() + 60
         while _started_servers(log) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        servers = _children(process.pid)
+        servers = child_pids(process.pid)
         assert len(servers) == 2 and _started_servers(log) == 2, log.read_text()[-2000:]
-        assert all(_children(server) for server in servers)  # each has its own query worker
+        assert all(child_pids(server) for server in servers)  # each has its own query worker
 
         # a connection each: the kernel hands them to both processes
         answers = [httpx.get(url, headers={"Cache-Control": "no-cache"}, timeout=30) for _ in range(20)]
@@ -65,13 +59,13 @@ def test_several_processes_answer_restart_and_stop_together(build_dir, tmp_path)
         time.sleep(10)  # past its start-up: a later death is a crash, not a failed start
         os.kill(servers[0], signal.SIGKILL)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (_started_servers(log) < 3 or len(_children(process.pid)) < 2):
+        while time.monotonic() < deadline and (_started_servers(log) < 3 or len(child_pids(process.pid)) < 2):
             time.sleep(0.2)
-        assert _started_servers(log) == 3 and servers[0] not in _children(process.pid), "not started again"
+        assert _started_servers(log) == 3 and servers[0] not in child_pids(process.pid), "not started again"
         wait_until_answering(process, url, limit_s=60)
 
-        everything = [process.pid, *_children(process.pid)]
-        everything += [worker for server in _children(process.pid) for worker in _children(server)]
+        everything = [process.pid, *child_pids(process.pid)]
+        everything += [worker for server in child_pids(process.pid) for worker in child_pids(server)]
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)

@@ -47,10 +47,12 @@ How it works:
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import itertools
 import logging
 import multiprocessing
 import os
+import queue
 import re
 import shutil
 import signal
@@ -63,6 +65,7 @@ from pathlib import Path
 import pyoxigraph
 
 from . import serialize
+from .processes import die_with_parent
 
 log = logging.getLogger("sdggraph.server.executor")
 
@@ -308,14 +311,42 @@ def run_job(store, job: Job, prefixes: dict) -> Outcome:
     return outcome
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the server process dies, even mid-query."""
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+_starter_lock = threading.Lock()
+_starter: tuple[int, threading.Thread, queue.SimpleQueue] | None = None  # (pid, thread, requests)
+
+
+def _start_process(process) -> None:
+    """process.start() in this process's worker-starting thread, which lives as long as the process.
+
+    A worker started by a request's pool thread (the replacement of one stopped at the timeout)
+    was SIGKILLed mid-query when that thread ended, idle, seconds later (its PR_SET_PDEATHSIG):
+    a 500 for a named question under load (bench/attack.py row 8)."""
+    global _starter
+    with _starter_lock:
+        if _starter is None or _starter[0] != os.getpid():  # none yet, or forked: threads do not survive fork
+            requests: queue.SimpleQueue = queue.SimpleQueue()
+            thread = threading.Thread(target=_serve_starts, args=(requests,), daemon=True,
+                                      name="sdggraph-worker-starter")
+            thread.start()
+            _starter = (os.getpid(), thread, requests)
+        _, thread, requests = _starter
+    if threading.current_thread() is thread:
+        process.start()
+        return
+    done = concurrent.futures.Future()
+    requests.put((process, done))
+    done.result()
+
+
+def _serve_starts(requests: queue.SimpleQueue) -> None:
+    while True:
+        process, done = requests.get()
+        try:
+            process.start()
+        except BaseException as error:  # noqa: BLE001 (raised in the caller's thread)
+            done.set_exception(error)
+        else:
+            done.set_result(None)
 
 
 TRIM_ABOVE = 256 << 20  # bytes of RSS above which a worker hands freed heap back after a job
@@ -347,8 +378,8 @@ def _memory_trimmer():
 
 
 def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int,
-                 spool_dir: str | None = None) -> None:
-    _die_with_parent()
+                 spool_dir: str | None, parent: int) -> None:
+    die_with_parent(parent, signal.SIGKILL)  # even mid-query
     try:
         _limit_memory(memory_mb)
         store = pyoxigraph.Store(store_path) if writable else pyoxigraph.Store.read_only(store_path)
@@ -397,9 +428,10 @@ class _Worker:
         self.generation = generation
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, name=f"sdggraph-query-worker-{self.id}",
-                                       args=(child, store_path, writable, prefixes, memory_mb, spool_dir),
+                                       args=(child, store_path, writable, prefixes, memory_mb, spool_dir,
+                                             os.getpid()),
                                        daemon=True)
-        self.process.start()
+        _start_process(self.process)
         child.close()
         self._kill_lock = threading.Lock()
         self.long = False  # the current job holds a long slot

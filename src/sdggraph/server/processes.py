@@ -37,23 +37,31 @@ def _stop(signum, frame):
     raise _Stop()
 
 
-def _die_with_parent() -> None:
+def die_with_parent(parent: int, signum: int) -> None:
+    """Linux: the kernel sends `signum` to this process when its parent ends (PR_SET_PDEATHSIG).
+
+    "Parent" is the *thread* that started this process: it must be one that lasts (the
+    supervisor's main thread; executor._start_process for query workers). If the parent died
+    before the prctl took effect, no signal will come: then exit at once."""
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: a graceful stop
+        ctypes.CDLL(None, use_errno=True).prctl(1, signum)
     except (OSError, AttributeError):
-        pass
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _start(serve_one: Callable[[], int]) -> int:
+    supervisor = os.getpid()
     pid = os.fork()
     if pid == 0:  # the server process
         code = 2
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            _die_with_parent()
+            die_with_parent(supervisor, signal.SIGTERM)  # a graceful stop
             code = serve_one()
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 2
