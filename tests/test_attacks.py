@@ -337,3 +337,8 @@ def test_sigterm_stops_the_server_and_its_workers_within_seconds(build_dir, tmp_
     entries = [json.loads(line) for line in lines]  # every line is a JSON object
     paths = [entry.get("path", "") for entry in entries]
     assert "/kommune/x\\x0d\\x0a2026-01-01 INFO fake" in paths
+    # The runaway queries still running when the grace period ended: answered 503, one line each,
+    # and no traceback from the cancelled tasks.
+    stopped = [entry for entry in entries if entry.get("outcome") == "stopped"]
+    assert stopped and {entry["status"] for entry in stopped} == {503}, lines[-20:]
+    assert not [entry for entry in entries if "error" in entry or "Exception in ASGI" in entry.get("message", "")]

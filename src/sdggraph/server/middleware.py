@@ -83,14 +83,26 @@ class RequestLog:
         # yielding reads the next one only after it, so 50 clients at once look like one.
         state["alone"] = self.in_flight.begin(scope.get("client"))
 
+        responded = False
+
         async def send_and_note(message):
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_note)
+        except asyncio.CancelledError:
+            # Only the server cancels a request's task: at its stop, when the grace period is over.
+            # Answered 503 if nothing was sent yet, and logged as one line, not a traceback.
+            state["outcome"] = "stopped"
+            if not responded:
+                try:
+                    await _plain(send_and_note, 503, "the service is stopping; try again later",
+                                 {b"retry-after": b"5", b"connection": b"close"})
+                except Exception:  # noqa: BLE001 (the connection is closing too)
+                    status = 503
         except BaseException:
             state.setdefault("outcome", "error")
             raise
