@@ -16,7 +16,8 @@ never read, 3 concurrent exports, 4 runaway cartesian COUNTs (6 clients), 5 DROP
 view (on a copy of the build, with an update token), 6 forged log lines, 7 the small ones
 (nested braces, DROP/CREATE GRAPH, two Accept headers, q=nan, invalid UTF-8, billion laughs,
 100 MB Turtle for validate), 8 (not in the issue's table) 40 clients looping every named question
-with the result cache bypassed, and SIGTERM under row-1 load. Rows 5, 6 and SIGTERM need servers
+with the result cache bypassed, 9 silent, dripping and endless connections, 10 pipelined requests
+never read, and SIGTERM under row-1 load. Rows 5, 6 and SIGTERM need servers
 the harness starts itself.
 """
 
@@ -376,6 +377,33 @@ def row9_connections(target, seconds, flood=3000, heads=20):
     return outcomes
 
 
+def row10_pipelining(target, seconds, clients=8):
+    """Not in the issue's table: `clients` connections each pipelining `GET`s without reading any
+    answer, for `seconds`, then closing (server/connections holds a connection's queue at 16)."""
+    host, port = target.url.rsplit("//", 1)[1].split(":")
+    batch = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n" * 1000
+
+    def flood():
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.settimeout(1)
+            stop_at = time.monotonic() + seconds
+            try:
+                while time.monotonic() < stop_at:
+                    connection.sendall(batch)
+            except OSError:  # blocked for a second: the server stopped reading
+                time.sleep(max(stop_at - time.monotonic(), 0))
+                return "held back: the server stopped reading"
+        return "the server read every request sent"
+
+    results: dict = {}
+    threads = [threading.Thread(target=lambda: results.setdefault(flood(), []).append(1)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 30)
+    return {outcome: len(ones) for outcome, ones in results.items()}
+
+
 def row8_cold_named_questions(target, seconds, clients=40):
     """Clients looping every named question with the result cache bypassed: the cheap ones are
     answered in threads of the server process (server/inprocess), the rest by the workers."""
@@ -503,7 +531,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=5)
     parser.add_argument("--seconds", type=float, default=10, help="how long each attack runs (default 10)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,term", help="rows to run, e.g. 1,4,term")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,10,term", help="rows to run, e.g. 1,4,term")
     args = parser.parse_args(argv)
     rows = set(args.only.split(","))
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
@@ -542,6 +570,9 @@ def main(argv=None) -> int:
         if "9" in rows:
             under_attack(target, "9 3000 silent or dripping connections and 20 endless request heads",
                          lambda: row9_connections(target, args.seconds))
+        if "10" in rows:
+            under_attack(target, "10 8 connections pipelining GETs without reading an answer",
+                         lambda: row10_pipelining(target, args.seconds))
         if "7" in rows:
             row7_small(target, build_dir, args.workers, args.timeout)
     finally:

@@ -6,12 +6,14 @@ server memory. Each test fails if its bound is removed (uvicorn alone has none o
 from __future__ import annotations
 
 import os
+import re
 import resource
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -170,6 +172,51 @@ def test_large_bodies_and_pipelined_requests_still_pass(server):
         except socket.timeout:
             pass
         assert answers.count(b"HTTP/1.1 200") == 20
+
+
+def _numbered(number: int) -> bytes:
+    query = quote(f"SELECT ({number} AS ?n) {{}}")
+    return (f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n"
+            "Accept: application/sparql-results+json\r\n\r\n").encode()
+
+
+def test_pipelined_requests_past_the_queue_bound_are_all_answered_in_order(server):
+    port, _ = server
+    body = b"query=ASK%7B%7D"
+    post = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Accept: application/sparql-results+json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    count = 20 * connections.MAX_PIPELINED  # more than the queue and than one piece fed to the parser
+    with _connect(port) as sock:
+        sock.sendall(post + b"".join(_numbered(number) for number in range(count)))  # a body, then heads
+        answers = b""
+        sock.settimeout(10)
+        while answers.count(b"HTTP/1.1 200") < count + 1:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answers += chunk
+    numbers = [int(found) for found in re.findall(rb'"value":"(\d+)"', answers)]
+    assert numbers == list(range(count))
+    assert b'"boolean":true' in answers.split(b"HTTP/1.1 200")[1]  # the POST's, first
+
+
+def test_a_client_that_pipelines_without_reading_is_held_back_and_costs_no_memory(server):
+    port, pid = server
+    before = _rss_mb(pid)
+    batch = (ASK + b"\r\n") * 1000
+    sent = 0
+    with _connect(port) as sock:
+        sock.settimeout(1)
+        try:
+            while sent < 200_000:  # ~19 MB of requests; uvicorn alone read and queued every one
+                sock.sendall(batch)
+                sent += 1000
+        except OSError:  # the server stopped reading: the socket buffers are full
+            pass
+        grown = _rss_mb(pid) - before
+        assert sent < 200_000, "the server read every pipelined request"
+        assert grown < 30, f"the server grew by {grown:.0f} MB"
+        assert _bystander(port) == 200
 
 
 def test_the_soft_descriptor_limit_is_raised_for_the_connections(monkeypatch):

@@ -10,6 +10,11 @@ enough of them use up the process's file descriptors, after which nobody is serv
   in memory until its end);
 * a head must be complete within `head_seconds` of its first byte (or of the connection's opening):
   else 408 and close. A body has its own deadline in the app (middleware.BodyLimit);
+* at most `max_pipelined` requests wait on one connection behind the one being answered
+  (HTTP/1.1 pipelining): the parser is fed at most FEED_BYTES at a time, and the bytes after the
+  request that fills the queue are held, with reading paused, until an answer frees a place
+  (uvicorn parses every request in what it reads and queues them all: 200 000 pipelined
+  `GET`s from a client that did not read grew the server by 470 MB);
 * at most `max_connections` connections are open in one server process. A new one past that closes
   the connection that has waited longest without a request being answered on it (idle keep-alive,
   or a head still coming), so a flood of slow or idle connections cannot crowd out a client that
@@ -30,6 +35,11 @@ log = logging.getLogger("sdggraph.server.connections")
 MAX_HEAD_BYTES = 64 * 1024  # nginx's default is 1 KB + 4 × 8 KB buffers; browsers send < 8 KB
 HEAD_SECONDS = 10.0
 MAX_CONNECTIONS = 1024
+MAX_PIPELINED = 16
+# bytes fed to the parser at once: a piece of heads holds at most ~60 requests (18 bytes is the
+# shortest), a piece that ends a body a few hundred, so a connection queues no more than that
+HEAD_FEED_BYTES = 1024
+BODY_FEED_BYTES = 8192
 SPARE_DESCRIPTORS = 256  # for the store, the log, the workers' pipes, spooled answers
 
 
@@ -44,6 +54,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     max_head_bytes = MAX_HEAD_BYTES
     head_seconds = HEAD_SECONDS
     max_connections = MAX_CONNECTIONS
+    max_pipelined = MAX_PIPELINED
     # connections with no request being answered, oldest first (a dict keeps insertion order)
     _waiting: dict = {}
 
@@ -52,6 +63,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._in_head = True  # the next bytes belong to a request head
         self._head_bytes = 0
         self._head_timer = None
+        self._held = bytearray()  # read, not yet parsed: the pipeline was full
 
     # connection
 
@@ -83,19 +95,31 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     # request head
 
     def data_received(self, data: bytes) -> None:
+        if self._held:  # bytes read before these wait to be parsed: keep the order
+            self._held += data
+            self.flow.pause_reading()
+            return
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
         while data:
+            if len(self.pipeline) >= self.max_pipelined:
+                self._held += data
+                self.flow.pause_reading()
+                return
             if not self._in_head or self.parser is None:
-                super().data_received(data)
-                return
-            if self._head_timer is None:  # the first byte of a head on a kept-alive connection
-                self._arm_head_timer()
-            room = self.max_head_bytes - self._head_bytes
-            if room <= 0:
-                self._reply_and_close(431, f"the request head is larger than {self.max_head_bytes} bytes")
-                return
-            piece, data = data[:room], data[room:]
-            self._head_bytes += len(piece)
-            super().data_received(piece)
+                piece, data = data[:BODY_FEED_BYTES], data[BODY_FEED_BYTES:]
+                super().data_received(piece)
+            else:
+                if self._head_timer is None:  # the first byte of a head on a kept-alive connection
+                    self._arm_head_timer()
+                room = self.max_head_bytes - self._head_bytes
+                if room <= 0:
+                    self._reply_and_close(431, f"the request head is larger than {self.max_head_bytes} bytes")
+                    return
+                piece, data = data[:min(room, HEAD_FEED_BYTES)], data[min(room, HEAD_FEED_BYTES):]
+                self._head_bytes += len(piece)
+                super().data_received(piece)
             if self.transport.is_closing():
                 return
 
@@ -111,7 +135,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._in_head = True  # what comes next is the next request's head
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # starts the next pipelined request, resumes reading
+        if self.transport.is_closing():
+            return
+        if self._held:  # a place in the pipeline is free: parse what was held back
+            held, self._held = bytes(self._held), bytearray()
+            self._feed(held)
         if self._in_head and not self.transport.is_closing():
             self._waiting.pop(self, None)
             self._waiting[self] = None  # idle from now: the newest
