@@ -429,6 +429,20 @@ def test_request_body_above_the_cap_is_413(small_client):
     assert small.status_code == 200
 
 
+def test_a_compressed_request_body_is_415_with_what_would_do(small_client):
+    import gzip
+
+    for coding in ("gzip", "br", "x-bomb"):
+        response = small_client.post("/sparql", content=gzip.compress(b"ASK {}"),
+                                     headers={"content-type": "application/sparql-query", "content-encoding": coding})
+        assert response.status_code == 415, response.text
+        assert response.headers["accept-encoding"] == "identity"
+        assert f"Content-Encoding {coding} is not accepted" in response.text
+    plain = small_client.post("/sparql", content=b"ASK {}",
+                              headers={"content-type": "application/sparql-query", "content-encoding": "identity"})
+    assert plain.status_code == 200
+
+
 def test_result_rows_above_the_cap_are_413(small_client):
     response = small_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 6"})
     assert response.status_code == 413

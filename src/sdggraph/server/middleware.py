@@ -134,7 +134,8 @@ class BodyLimit:
     or while reading), bounds the heavy routes (HEAVY_PREFIXES) to `heavy` at once with at most
     `queue` waiting up to `wait` seconds (else 503 with Retry-After), refuses a body that does not
     arrive within `body_seconds` (408: a client dripping a body would hold its connection and
-    task for ever), and joins repeated Accept headers."""
+    task for ever), refuses compressed request bodies (415: nothing here decodes them, so they
+    failed later as "not valid UTF-8"), and joins repeated Accept headers."""
 
     def __init__(self, app, max_bytes: int, heavy: int = 2, queue: int = 32, wait: float = 5.0,
                  body_seconds: float = 15.0):
@@ -196,8 +197,15 @@ class BodyLimit:
         if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         state = scope.setdefault("state", {})
+        headers = dict(scope.get("headers") or [])
+        coding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if coding not in (b"", b"identity"):  # RFC 9110 §15.5.16: 415, and say what would do
+            state["outcome"] = "refused"
+            return await _plain(send, 415, f"a request body with Content-Encoding "
+                                f"{escape(coding.decode('latin-1'))[:60]} is not accepted; send it uncompressed",
+                                {b"accept-encoding": b"identity", b"connection": b"close"})
         message = f"the request body is larger than the limit of {self.max_bytes} bytes"
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             state["outcome"] = "too-large"
             return await _plain(send, 413, message)
