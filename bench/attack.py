@@ -368,8 +368,10 @@ def row9_connections(target, seconds, flood=3000, heads=20):
                 continue
             note("endless head still open at the end")
 
-    threads = [threading.Thread(target=drip, args=(slot,), daemon=True) for slot in range(flood)]
-    threads += [threading.Thread(target=endless_head, args=(slot,), daemon=True) for slot in range(heads)]
+    # The few endless heads first: starting 3000 threads that at once churn connections can take
+    # longer than `seconds`, and a thread started after stop_at would ask nothing.
+    threads = [threading.Thread(target=endless_head, args=(slot,), daemon=True) for slot in range(heads)]
+    threads += [threading.Thread(target=drip, args=(slot,), daemon=True) for slot in range(flood)]
     for thread in threads:
         thread.start()
     for thread in threads:
