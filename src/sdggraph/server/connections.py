@@ -11,8 +11,9 @@ enough of them use up the process's file descriptors, after which nobody is serv
 * a head must be complete within `head_seconds` of its first byte (or of the connection's opening):
   else 408 and close. A body has its own deadline in the app (middleware.BodyLimit);
 * at most `max_pipelined` requests wait on one connection behind the one being answered
-  (HTTP/1.1 pipelining): the parser is fed at most FEED_BYTES at a time, and the bytes after the
-  request that fills the queue are held, with reading paused, until an answer frees a place
+  (HTTP/1.1 pipelining): the parser is fed a piece at a time (HEAD_FEED_BYTES, BODY_FEED_BYTES),
+  and the bytes after the request that fills the queue are held, with reading paused, until an
+  answer frees a place
   (uvicorn parses every request in what it reads and queues them all: 200 000 pipelined
   `GET`s from a client that did not read grew the server by 470 MB);
 * at most `max_connections` connections are open in one server process. A new one past that closes
@@ -117,7 +118,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 if room <= 0:
                     self._reply_and_close(431, f"the request head is larger than {self.max_head_bytes} bytes")
                     return
-                piece, data = data[:min(room, HEAD_FEED_BYTES)], data[min(room, HEAD_FEED_BYTES):]
+                size = min(room, HEAD_FEED_BYTES)
+                piece, data = data[:size], data[size:]
                 self._head_bytes += len(piece)
                 super().data_received(piece)
             if self.transport.is_closing():

@@ -312,7 +312,7 @@ def run_job(store, job: Job, prefixes: dict) -> Outcome:
 
 
 _starter_lock = threading.Lock()
-_starter: tuple[int, threading.Thread, queue.SimpleQueue] | None = None  # (pid, thread, requests)
+_starter: tuple[int, queue.SimpleQueue] | None = None  # (pid, requests to its starter thread)
 
 
 def _start_process(process) -> None:
@@ -324,15 +324,10 @@ def _start_process(process) -> None:
     global _starter
     with _starter_lock:
         if _starter is None or _starter[0] != os.getpid():  # none yet, or forked: threads do not survive fork
-            requests: queue.SimpleQueue = queue.SimpleQueue()
-            thread = threading.Thread(target=_serve_starts, args=(requests,), daemon=True,
-                                      name="sdggraph-worker-starter")
-            thread.start()
-            _starter = (os.getpid(), thread, requests)
-        _, thread, requests = _starter
-    if threading.current_thread() is thread:
-        process.start()
-        return
+            _starter = (os.getpid(), queue.SimpleQueue())
+            threading.Thread(target=_serve_starts, args=(_starter[1],), daemon=True,
+                             name="sdggraph-worker-starter").start()
+        requests = _starter[1]
     done = concurrent.futures.Future()
     requests.put((process, done))
     done.result()
