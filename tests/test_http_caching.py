@@ -137,6 +137,42 @@ def test_large_bodies_are_compressed_when_asked(client, coding):
     assert "content-encoding" not in small.headers, "tiny bodies are sent as they are"
 
 
+# Files the routes serve (they offer Accept-Ranges): one kept in the result cache, one streamed past it.
+RANGED_URLS = ["/export/ks-taxonomy", "/report/coverage", "/export/nquads"]
+
+
+@pytest.mark.parametrize("url", RANGED_URLS)
+def test_byte_ranges_of_files_cold_cached_and_streamed(client, url):
+    plain = {"accept-encoding": "identity"}
+    whole = client.get(url, headers=dict(plain, **{"cache-control": "no-cache"}))
+    assert whole.status_code == 200 and whole.headers["accept-ranges"] == "bytes"
+    body, etag, size = whole.content, whole.headers["etag"], len(whole.content)
+    assert size > 4000
+    for asked, first, end in [("bytes=0-9", 0, 10), ("bytes=-10", size - 10, size), ("bytes=1000-2999", 1000, 3000),
+                              (f"bytes={size - 5}-{size + 100}", size - 5, size), ("bytes=100-", 100, size)]:
+        for cache in ("no-cache", None):  # made for this request, then from the result cache
+            headers = dict(plain, range=asked, **({"cache-control": cache} if cache else {}))
+            part = client.get(url, headers=headers)
+            assert part.status_code == 206, (asked, part.status_code)
+            assert part.headers["content-range"] == f"bytes {first}-{end - 1}/{size}"
+            assert part.content == body[first:end] and part.headers["content-length"] == str(end - first)
+            assert part.headers["etag"] == etag
+    unsatisfiable = client.get(url, headers=dict(plain, range=f"bytes={size}-"))
+    assert unsatisfiable.status_code == 416 and unsatisfiable.headers["content-range"] == f"bytes */{size}"
+    for ignored in ["bytes=0-1,5-6", "bytes=9-2", "items=0-1", "bytes=x-"]:  # RFC 9110 allows the whole body
+        assert client.get(url, headers=dict(plain, range=ignored)).content == body, ignored
+    assert client.get(url, headers=dict(plain, range="bytes=0-9", **{"if-range": etag})).status_code == 206
+    assert client.get(url, headers=dict(plain, range="bytes=0-9", **{"if-range": whole.headers["last-modified"]})
+                      ).status_code == 206
+    stale = client.get(url, headers=dict(plain, range="bytes=0-9", **{"if-range": '"an-older-build"'}))
+    assert stale.status_code == 200 and stale.content == body, "If-Range not matching: the whole body"
+    head = client.head(url, headers=dict(plain, range="bytes=0-9"))
+    assert head.status_code == 200 and head.content == b"", "Range is for GET only"
+    packed = client.get(url, headers={"accept-encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and "accept-ranges" not in packed.headers, \
+        "ranges are offered of the identity coding only"
+
+
 def test_cold_and_cached_answers_are_the_same(client):
     url = "/queries/indikatorer-uten-tall?format=csv"
     cold = client.get(url, headers={"accept-encoding": "gzip", "cache-control": "no-cache"})

@@ -10,6 +10,12 @@ cache bounded in bytes (entries up to ITEM_LIMIT; the cache empties when the ver
 `Cache-Control: no-store`, and any status but 200, pass through untouched.
 
 * `HEAD` is answered wherever `GET` is: the request reaches the routes as GET, the body is dropped.
+* `Range` (one byte range, RFC 9110 14) is answered here, 206 or 416, on the bodies whose route
+  offers it (`Accept-Ranges: bytes`: the files of exports, reports and descriptions), cached or
+  streamed alike; the route always makes the whole body, so the range is of the representation the
+  ETag names. `If-Range` must name the identity ETag or Last-Modified, else the whole body is sent.
+  A range is of the identity coding (a compressed answer does not offer ranges). Several ranges,
+  or a malformed one, are answered with the whole body, as RFC 9110 allows.
 * Bodies of at least MIN_COMPRESS bytes of a textual type are compressed when Accept-Encoding asks
   (br with the `brotli` package, else gzip); each coding has its own ETag (`"…-gzip"`, `"…-br"`).
   `Vary: Accept, Accept-Encoding` on every answer.
@@ -94,6 +100,37 @@ class _Stream:
 
     def finish(self) -> bytes:
         return self._end()
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """(first, end) of one `bytes=` range of a body of `size` bytes (end exclusive); False when it
+    cannot be satisfied (416); None when it is to be ignored (malformed, another unit, several)."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == "") or first == last == "":
+        return None
+    if first == "":  # the last N bytes
+        suffix = int(last)
+        return (max(size - suffix, 0), size) if suffix > 0 and size > 0 else False
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        return False
+    return start, min(int(last) + 1, size) if last else size
+
+
+def if_range_holds(header: bytes | None, etag: str, last_modified: bytes | None) -> bool:
+    """Whether a Range applies under If-Range (RFC 9110 13.1.5: a strong ETag, or the exact date)."""
+    if header is None:
+        return True
+    sent = header.decode("latin-1").strip()
+    if sent.startswith('"'):
+        return sent == etag
+    return last_modified is not None and sent.encode("latin-1") == last_modified
 
 
 def etag_matches(header: str | None, key: str) -> str | None:
@@ -239,6 +276,13 @@ class HttpCaching:
         def etag(used: str | None) -> tuple[bytes, bytes]:
             return b"etag", (f'"{key}-{used}"' if used else f'"{key}"').encode()
 
+        wanted = None  # a Range to answer (GET only: RFC 9110 14.2); the route makes the whole body
+        if b"range" in headers:
+            scope = dict(scope, headers=[(k, v) for k, v in scope.get("headers") or []
+                                         if k not in (b"range", b"if-range")])
+            if not head and if_range_holds(headers.get(b"if-range"), f'"{key}"', _http_date(made) if made else None):
+                wanted = headers[b"range"].decode("latin-1")
+
         condition = headers.get(b"if-none-match", b"").decode("latin-1")
         matched = etag_matches(condition, key)
         if matched:
@@ -252,9 +296,9 @@ class HttpCaching:
             if entry is not None and any_tag:
                 return await _not_modified(send, etag(None), common)
             if entry is not None:
-                return await self._send_entry(send, entry, coding, head, etag, common)
+                return await self._send_entry(send, entry, coding, head, etag, common, wanted)
 
-        state = {"mode": None, "start": None, "chunks": [], "size": 0, "stream": None}
+        state = {"mode": None, "start": None, "chunks": [], "size": 0, "stream": None, "span": None, "offset": 0}
 
         async def start_streaming(final: bool) -> None:
             """Too large to cache: send the headers now and compress as the body comes."""
@@ -263,7 +307,22 @@ class HttpCaching:
                 state["mode"] = "drop"
                 return await _not_modified(send, etag(None), common)
             kept = [(k, v) for k, v in start["headers"] if k.lower() not in DROPPED]
+            route = dict(start["headers"])
+            if wanted is not None and route.get(b"accept-ranges") == b"bytes" \
+                    and route.get(b"content-length", b"").isdigit():
+                size = int(route[b"content-length"])
+                span = byte_range(wanted, size)
+                if span is not None:
+                    if not await _start_range(send, kept, span, size, etag(None), common):
+                        state["mode"] = "drop"
+                        return
+                    state["mode"], state["span"] = "stream", span
+                    body = b"".join(state["chunks"])
+                    state["chunks"] = []
+                    return await forward(body, more=not final)
             used = coding if coding and _compressible(start["headers"]) else None
+            if used:  # ranges are offered of the identity coding only
+                kept = [(k, v) for k, v in kept if k != b"accept-ranges"]
             extra = [etag(used), *common]
             if used:
                 extra.append((b"content-encoding", used.encode()))
@@ -276,6 +335,13 @@ class HttpCaching:
             await forward(body, more=not final)
 
         async def forward(body: bytes, more: bool) -> None:
+            if state["span"] is not None:  # a range of a streamed body: cut it out as it passes
+                first, end = state["span"]
+                offset = state["offset"]
+                state["offset"] += len(body)
+                body = body[max(first - offset, 0):max(end - offset, 0)]
+                if state["offset"] >= end:
+                    more, state["mode"] = False, "drop"  # the rest of the route's body is not sent
             if state["stream"] is not None:
                 body = state["stream"].feed(body) + (b"" if more else state["stream"].finish())
             if head:
@@ -322,13 +388,19 @@ class HttpCaching:
                     self.cache.put(tag, key, entry)
                 if any_tag:
                     return await _not_modified(send, etag(None), common)
-                return await self._send_entry(send, entry, coding, head, etag, common)
+                return await self._send_entry(send, entry, coding, head, etag, common, wanted)
             if state["size"] > ITEM_LIMIT:
                 await start_streaming(final=False)
 
         await self.app(scope, receive, wrapped)
 
-    async def _send_entry(self, send, entry: _Entry, coding, head: bool, etag, common):
+    async def _send_entry(self, send, entry: _Entry, coding, head: bool, etag, common, wanted: str | None = None):
+        if wanted is not None and dict(entry.headers).get(b"accept-ranges") == b"bytes":
+            span = byte_range(wanted, len(entry.body))
+            if span is not None:
+                if await _start_range(send, entry.headers, span, len(entry.body), etag(None), common):
+                    await send({"type": "http.response.body", "body": entry.body[span[0]:span[1]]})
+                return
         before = entry.size
         if coding and coding not in entry.variants and entry.compressible and len(entry.body) > THREAD_COMPRESS:
             body, used = await anyio.to_thread.run_sync(entry.encoded, coding)  # keep the event loop free
@@ -338,7 +410,8 @@ class HttpCaching:
             self.cache.grew(entry, before)
         headers = list(entry.headers) + _without_route_overrides(common, entry.headers)
         headers += [etag(used), (b"content-length", str(len(body)).encode())]
-        if used:
+        if used:  # ranges are offered of the identity coding only
+            headers = [(k, v) for k, v in headers if k != b"accept-ranges"]
             headers.append((b"content-encoding", used.encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else body})
@@ -348,6 +421,26 @@ class HttpCaching:
 def _http_date(made: float) -> bytes:
     """Last-Modified of a version (a few per build; formatting took ~2% of a cold answer)."""
     return formatdate(made, usegmt=True).encode()
+
+
+UNSATISFIABLE = b"the range is not within the body\n"
+
+
+async def _start_range(send, route_headers: list, span, size: int, etag_header, common: list) -> bool:
+    """Start a 206 of `span` (first, end) of a body of `size` bytes, or answer 416 (span False).
+    True when the 206's body is to follow."""
+    if span is False:
+        await send({"type": "http.response.start", "status": 416, "headers": [
+            (b"content-range", f"bytes */{size}".encode()), (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(UNSATISFIABLE)).encode()), *common]})
+        await send({"type": "http.response.body", "body": UNSATISFIABLE})
+        return False
+    first, end = span
+    headers = [(k, v) for k, v in route_headers if k not in DROPPED] + _without_route_overrides(common, route_headers)
+    headers += [etag_header, (b"content-range", f"bytes {first}-{end - 1}/{size}".encode()),
+                (b"content-length", str(end - first).encode())]
+    await send({"type": "http.response.start", "status": 206, "headers": headers})
+    return True
 
 
 async def _not_modified(send, etag_header: tuple[bytes, bytes], common: list) -> None:
