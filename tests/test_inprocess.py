@@ -28,7 +28,13 @@ KEY = ("v1", "question", None)
 
 @pytest.fixture
 def runner(build_dir):
-    return InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5)
+    return opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5))
+
+
+def opened(runner: InProcessRunner) -> InProcessRunner:
+    """The runner with the store of "build-1" open, as the service opens its build's at start."""
+    assert runner.open("build-1") is not None
+    return runner
 
 
 def test_answers_with_the_bytes_a_worker_gives_once_a_worker_showed_it_cheap(build_dir, runner):
@@ -57,7 +63,7 @@ def test_a_question_a_worker_found_slow_stays_with_the_workers(runner):
 
 
 def test_an_answer_here_that_overran_sends_the_question_back_to_the_workers(build_dir):
-    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=1e-6, timeout=5)
+    runner = opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=1e-6, timeout=5))
     runner.note(KEY, 0.0)
     assert asyncio.run(runner.try_run(Job(SLOW), KEY, "build-1")).status == "ok"  # took > 4 budgets
     runner.note(KEY, 0.0)  # even a worker's cheap run does not bring it back in this version
@@ -65,7 +71,7 @@ def test_an_answer_here_that_overran_sends_the_question_back_to_the_workers(buil
 
 
 def test_past_the_timeout_the_answer_is_503_and_its_thread_is_not_lent_again(build_dir):
-    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=10, timeout=0.001)
+    runner = opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=10, timeout=0.001))
     runner.note(KEY, 0.0)
     started = time.monotonic()
     outcome = asyncio.run(runner.try_run(Job(SLOW), KEY, "build-1"))
@@ -81,7 +87,7 @@ def test_past_the_timeout_the_answer_is_503_and_its_thread_is_not_lent_again(bui
 
 
 def test_with_every_thread_busy_it_declines_at_once(build_dir):
-    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=10, timeout=5)
+    runner = opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=10, timeout=5))
     runner.note(KEY, 0.0)
     other = ("v1", "other", None)
     runner.note(other, 0.0)
@@ -96,14 +102,17 @@ def test_with_every_thread_busy_it_declines_at_once(build_dir):
     assert second is None and first.status == "ok"
 
 
-def test_a_new_build_is_read_from_a_store_opened_for_it(runner):
+def test_a_new_build_is_read_from_a_store_opened_for_it_in_a_thread_meanwhile_the_workers_answer(runner):
     runner.note(KEY, 0.0)
-    asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1"))
     first = runner._store
-    asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1"))
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1")).status == "ok"
     assert runner._store is first
-    asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-2"))
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-2")) is None  # opening: not on the loop
+    deadline = time.monotonic() + 30
+    while runner._store[0] != "build-2" and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert runner._store[0] == "build-2" and runner._store[1] is not first[1]
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-2")).status == "ok"
 
 
 def test_the_service_answers_a_named_question_here_from_its_second_cold_request(build_dir):
@@ -126,8 +135,8 @@ def test_never_beside_the_writer(build_dir):
 
 
 def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build_dir):
-    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1,
-                             slowness=1.0)
+    runner = opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5,
+                                    inline_budget=0.1, slowness=1.0))
     runner.note(KEY, 0.01)
     on_loop = threading.get_ident()
     answered_in = []
@@ -147,8 +156,8 @@ def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build
 
 def test_with_a_server_process_per_core_a_cheap_question_is_answered_on_the_loop_under_load_too(build_dir,
                                                                                                  monkeypatch):
-    runner = InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5, inline_budget=0.1,
-                             slowness=1.0, inline_under_load=True)
+    runner = opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5,
+                                    inline_budget=0.1, slowness=1.0, inline_under_load=True))
     runner.note(KEY, 0.01)
     assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=False)).status == "ok"
     assert runner.answered_inline == 1

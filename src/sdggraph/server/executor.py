@@ -64,6 +64,7 @@ from pathlib import Path
 
 import pyoxigraph
 
+from ..store.serving import open_for_queries
 from . import serialize
 from .processes import die_with_parent
 
@@ -373,11 +374,11 @@ def _memory_trimmer():
 
 
 def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_mb: int,
-                 spool_dir: str | None, parent: int) -> None:
+                 spool_dir: str | None, parent: int, memory_store_mb: float) -> None:
     die_with_parent(parent, signal.SIGKILL)  # even mid-query
     try:
         _limit_memory(memory_mb)
-        store = pyoxigraph.Store(store_path) if writable else pyoxigraph.Store.read_only(store_path)
+        store = pyoxigraph.Store(store_path) if writable else open_for_queries(store_path, memory_store_mb)
     except BaseException as error:  # tell the parent why, instead of dying silently
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
@@ -418,13 +419,13 @@ class _Worker:
     _ids = itertools.count(1)
 
     def __init__(self, context, store_path: str, writable: bool, prefixes: dict, memory_mb: int, generation: int,
-                 spool_dir: str | None = None):
+                 spool_dir: str | None = None, memory_store_mb: float = 0):
         self.id = next(self._ids)
         self.generation = generation
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, name=f"sdggraph-query-worker-{self.id}",
                                        args=(child, store_path, writable, prefixes, memory_mb, spool_dir,
-                                             os.getpid()),
+                                             os.getpid(), memory_store_mb),
                                        daemon=True)
         _start_process(self.process)
         child.close()
@@ -461,8 +462,9 @@ class _Worker:
 class QueryExecutor:
     def __init__(self, store_path: Path | str, workers: int = 2, timeout: float = 5.0, writable: bool = False,
                  prefixes: dict | None = None, memory_mb: int = 0, fast_workers: int = 1, fast_seconds: float = 0.5,
-                 max_queue: int = 32):
+                 max_queue: int = 32, memory_store_mb: float = 0):
         self.store_path = str(store_path)
+        self.memory_store_mb = memory_store_mb  # store/local.open_for_queries
         # One writer only (see above): no short lane when updates are enabled.
         self.long_slots = 1 if writable else workers
         self.size = 1 if writable else workers + fast_workers
@@ -538,7 +540,7 @@ class QueryExecutor:
     def _spawn(self) -> None:
         """Start a worker (lock held); a helper thread makes it idle once its store is open."""
         worker = _Worker(self._context, self.store_path, self.writable, self.prefixes, self.memory_mb,
-                         self._generation, self.spool_dir)
+                         self._generation, self.spool_dir, self.memory_store_mb)
         self._workers.add(worker)
         threading.Thread(target=self._await_ready, args=(worker,), daemon=True,
                          name=f"sdggraph-worker-start-{worker.id}").start()

@@ -68,12 +68,12 @@ class SparqlService:
                                       timeout=settings.timeout, writable=settings.updates_enabled,
                                       prefixes=prefixes, memory_mb=settings.worker_memory_mb,
                                       fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
-                                      max_queue=settings.max_queue)
+                                      max_queue=settings.max_queue, memory_store_mb=settings.memory_store_mb)
         # cheap named questions in threads of this process; never beside the writer (see inprocess)
         self.inprocess = None if settings.updates_enabled or not settings.inprocess_threads else InProcessRunner(
             str(self.build_dir / STORE_DIR), prefixes, threads=settings.inprocess_threads,
             budget=settings.inprocess_seconds, timeout=settings.timeout,
-            inline_under_load=settings.http_processes >= usable_cores())
+            inline_under_load=settings.http_processes >= usable_cores(), memory_store_mb=settings.memory_store_mb)
         self.in_flight = InFlight()  # requests being answered (counted by the app's RequestLog)
         self._manifest_path = str(self.build_dir / MANIFEST_FILE)  # stat per request: no pathlib there
         self._store_path = str(self.build_dir / STORE_DIR)
@@ -270,6 +270,7 @@ class SparqlService:
     def start(self) -> None:
         self.executor.start()
         if self.inprocess is not None:
+            self.inprocess.open(self.version().build)  # later builds: in a thread, see inprocess._open
             log.info("cheap named questions: on the event loop up to %.1f ms of CPU (this machine %.1f× the "
                      "reference's time, see inprocess.machine_slowness), in %d threads up to %g ms",
                      self.inprocess.inline_budget * 1000, self.inprocess.slowness, self.inprocess.threads,

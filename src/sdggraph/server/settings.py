@@ -16,6 +16,7 @@
 | heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once (CPU in the server process); more wait, up to max_queue |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
+| memory_store_mb  | SDGGRAPH_MEMORY_STORE_MB    | 32      | a store of at most this many MB on disk is copied into memory by each process that answers queries (2–3× faster questions, ~3× the disk size in RAM per process); larger ones, and the writer's, are read from disk (0 = always from disk) |
 | inprocess_threads | SDGGRAPH_INPROCESS_THREADS | 2       | threads of the server process that answer named questions known to be cheap (0 = the workers answer all; see inprocess) |
 | inprocess_seconds | SDGGRAPH_INPROCESS_SECONDS | 0.02    | a named question is cheap when a worker evaluated it within this many seconds in this version of the graph |
 | http_processes   | SDGGRAPH_HTTP_PROCESSES     | 1       | server processes answering HTTP on one socket, each with its own workers, queue and cache (1 when updates are enabled; see server/processes) |
@@ -59,6 +60,7 @@ class Settings:
     heavy_requests: int = 2
     log_format: str = "text"
     cache_mb: int = 64
+    memory_store_mb: float = 32
     inprocess_threads: int = 2
     inprocess_seconds: float = 0.02
     http_processes: int = 1
@@ -75,6 +77,8 @@ class Settings:
         if self.fast_workers < 0 or self.fast_seconds <= 0 or self.max_queue < 0 or self.heavy_requests < 1:
             raise SdggraphError("fast workers and max queue must be 0 or more, fast seconds positive, "
                                 "heavy requests at least 1")
+        if self.memory_store_mb < 0:
+            raise SdggraphError("memory store MB must be 0 or more")
         if self.inprocess_threads < 0 or self.inprocess_seconds <= 0:
             raise SdggraphError("in-process threads must be 0 or more, in-process seconds positive")
         if self.request_seconds <= 0 or self.max_connections < 1:
@@ -113,6 +117,7 @@ class Settings:
             "heavy_requests": _env("SDGGRAPH_HEAVY_REQUESTS", int, cls.heavy_requests),
             "log_format": _env("SDGGRAPH_LOG_FORMAT", str, cls.log_format),
             "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
+            "memory_store_mb": _env("SDGGRAPH_MEMORY_STORE_MB", float, cls.memory_store_mb),
             "inprocess_threads": _env("SDGGRAPH_INPROCESS_THREADS", int, cls.inprocess_threads),
             "inprocess_seconds": _env("SDGGRAPH_INPROCESS_SECONDS", float, cls.inprocess_seconds),
             "http_processes": _env("SDGGRAPH_HTTP_PROCESSES", int, cls.http_processes),
