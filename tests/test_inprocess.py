@@ -108,11 +108,26 @@ def test_a_new_build_is_read_from_a_store_opened_for_it_in_a_thread_meanwhile_th
     assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1")).status == "ok"
     assert runner._store is first
     assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-2")) is None  # opening: not on the loop
-    deadline = time.monotonic() + 30
-    while runner._store[0] != "build-2" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert runner._store[0] == "build-2" and runner._store[1] is not first[1]
+    wait_until(lambda: runner._store[0] == "build-2")
+    assert runner._store[1] is not first[1]
     assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-2")).status == "ok"
+
+
+def wait_until(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def test_an_older_builds_opening_that_ends_last_is_opened_over_again(runner):
+    runner.note(KEY, 0.0)
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-3")) is None  # opens in a thread
+    wait_until(lambda: runner._store[0] == "build-3" and runner._opening is None)
+    runner.open("build-2")  # an older build's opening, slower, ends last
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-3")) is None  # opened again
+    wait_until(lambda: runner._store[0] == "build-3")
+    assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-3")).status == "ok"
 
 
 def test_the_service_answers_a_named_question_here_from_its_second_cold_request(build_dir):

@@ -464,7 +464,7 @@ class QueryExecutor:
                  prefixes: dict | None = None, memory_mb: int = 0, fast_workers: int = 1, fast_seconds: float = 0.5,
                  max_queue: int = 32, memory_store_mb: float = 0):
         self.store_path = str(store_path)
-        self.memory_store_mb = memory_store_mb  # store/local.open_for_queries
+        self.memory_store_mb = memory_store_mb  # store/serving.open_for_queries
         # One writer only (see above): no short lane when updates are enabled.
         self.long_slots = 1 if writable else workers
         self.size = 1 if writable else workers + fast_workers

@@ -183,8 +183,15 @@ class InProcessRunner:
             if self._opening == build:
                 return None
             self._opening = build
-        threading.Thread(target=self.open, args=(build,), name="sdggraph-inprocess-open", daemon=True).start()
+        threading.Thread(target=self._open_in_thread, args=(build,), name="sdggraph-inprocess-open",
+                         daemon=True).start()
         return None
+
+    def _open_in_thread(self, build: str) -> None:
+        if self.open(build) is not None:
+            with self._lock:  # opened: should an older build's slower opening overwrite it, open it again
+                if self._opening == build:
+                    self._opening = None
 
     def _ensure_threads(self) -> None:
         if self._started < self.threads:
