@@ -59,9 +59,13 @@ def missing_figures(year: str) -> int:
 
 
 def wait(browser, condition, seconds: float = 30):
+    """condition() once it is truthy; an element that the page re-rendered while it was read (e.g.
+    the completion list, redrawn as its entries arrive) counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, seconds).until(lambda _: condition())
+    return WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda _: condition())
 
 
 def active(browser, css: str):
