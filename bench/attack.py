@@ -161,7 +161,7 @@ def _bystander_main(url: str, stop_event, results) -> None:
         while not stop_event.is_set():
             started = time.perf_counter()
             try:
-                status = client.get(url + "/sparql", params={"query": "ASK {}"}).status_code
+                status = client.get(url, params={"query": "ASK {}"}).status_code
             except httpx.HTTPError as error:
                 status = type(error).__name__
             latencies.append((time.perf_counter() - started) * 1000)
@@ -172,14 +172,16 @@ def _bystander_main(url: str, stop_event, results) -> None:
 
 class Bystander:
     """Asks ASK {} every 50 ms on its own connection, from its own process (the attackers' threads
-    would otherwise slow its own measurement); records latency and status."""
+    would otherwise slow its own measurement); records latency and status. `endpoint`: the SPARQL
+    endpoint's path (Oxigraph's server: /query)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, endpoint: str = "/sparql"):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
         self.stop_event, self.results = context.Event(), context.Queue()
-        self.process = context.Process(target=_bystander_main, args=(url, self.stop_event, self.results), daemon=True)
+        self.process = context.Process(target=_bystander_main, args=(url + endpoint, self.stop_event, self.results),
+                                       daemon=True)
         self.latencies, self.statuses = [], []
 
     def start(self):
@@ -190,14 +192,20 @@ class Bystander:
         self.latencies, self.statuses = self.results.get(timeout=60)
         self.process.join(10)
 
+    @property
+    def served(self) -> int:
+        return sum(status == 200 for status in self.statuses)
+
+    def p99(self) -> float | None:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else None
+
     def summary(self) -> str:
         if not self.latencies:
             return "bystander: no answers"
         ordered = sorted(self.latencies)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        served = sum(status == 200 for status in self.statuses)
-        return (f"bystander: {served}/{len(self.statuses)} served, p50 {statistics.median(ordered):.0f} ms, "
-                f"p99 {p99:.0f} ms, max {ordered[-1]:.0f} ms")
+        return (f"bystander: {self.served}/{len(self.statuses)} served, p50 {statistics.median(ordered):.0f} ms, "
+                f"p99 {self.p99():.0f} ms, max {ordered[-1]:.0f} ms")
 
 
 def looping(clients: int, seconds: float, action) -> dict:
