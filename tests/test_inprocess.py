@@ -172,7 +172,7 @@ def test_asked_alone_a_question_cheap_enough_is_answered_on_the_event_loop(build
 def test_with_a_server_process_per_core_a_cheap_question_is_answered_on_the_loop_under_load_too(build_dir,
                                                                                                  monkeypatch):
     runner = opened(InProcessRunner(str(build_dir / STORE_DIR), {}, threads=1, budget=0.5, timeout=5,
-                                    inline_budget=0.1, slowness=1.0, inline_under_load=True))
+                                    loaded_inline_budget=0.1, slowness=1.0, inline_under_load=True))
     runner.note(KEY, 0.01)
     assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=False)).status == "ok"
     assert runner.answered_inline == 1
@@ -184,6 +184,20 @@ def test_with_a_server_process_per_core_a_cheap_question_is_answered_on_the_loop
     for processes, expected in ((1, False), (2, True), (3, True)):
         service = create_app(Settings(build_dir=build_dir, http_processes=processes)).state.sparql
         assert service.inprocess.inline_under_load is expected
+
+
+def test_with_a_server_process_per_core_the_loop_takes_dearer_questions_than_alone(build_dir):
+    """Under load a thread costs more CPU than the loop (bench/README): there the loop's budget is
+    `loaded_inline_budget` (6 ms), not the 2 ms a question asked alone gets in one process."""
+    store = str(build_dir / STORE_DIR)
+    one_process = InProcessRunner(store, {}, slowness=1.0)
+    per_core = InProcessRunner(store, {}, slowness=1.0, inline_under_load=True)
+    assert one_process.inline_budget == pytest.approx(0.002) and per_core.inline_budget == pytest.approx(0.006)
+    assert InProcessRunner(store, {}, slowness=2.0, inline_under_load=True).inline_budget == pytest.approx(0.012)
+    for runner in (opened(one_process), opened(per_core)):
+        runner.note(KEY, 0.004)  # revisjoner-sized
+        assert asyncio.run(runner.try_run(Job(CHEAP), KEY, "build-1", alone=True)).status == "ok"
+    assert one_process.answered_inline == 0 and per_core.answered_inline == 1
 
 
 def test_requests_in_flight_are_counted_for_the_service(build_dir):

@@ -26,8 +26,12 @@ answers in a thread of its own; so may we, for the questions where that is safe:
   on the loop under load too. A thread of this process would only compete for a core that another
   server process keeps busy, and for this process's GIL: pyoxigraph takes it back two or three
   times per query, each time waiting for the loop (50 clients, two processes: ~1.5 ms of CPU per
-  cheap answer in a thread, ~1.1 ms on the loop, 10–30% more answers a second). With one process
-  the threads win: the loop alone would use one core of two;
+  cheap answer in a thread, ~1.1 ms on the loop, 10–30% more answers a second). The loop's budget
+  is then `loaded_inline_budget` (6 ms, scaled alike): a question of 1.5–4 ms (`revisjoner`,
+  `finn-etter-navn`) cost 1.5 ms more CPU per answer in a thread than on the loop, and gave 1.5–1.8×
+  the answers a second on the loop; a cheap ASK asked meanwhile waits for the questions ahead of
+  it on that process (bench/attack.py row 8, two processes: bystander p99 91 ms with 2 ms, 155 ms
+  with 10 ms). With one process the threads win: the loop alone would use one core of two;
 * never with updates enabled (the writer worker owns the store: a read-only opener beside it is
   undefined behaviour).
 
@@ -92,16 +96,19 @@ class InProcessRunner:
 
     def __init__(self, store_path: str, prefixes: dict, threads: int = 2, budget: float = 0.02,
                  timeout: float = 5.0, inline_budget: float = 0.002, inline_under_load: bool = False,
-                 slowness: float | None = None, memory_store_mb: float = 0):
+                 slowness: float | None = None, memory_store_mb: float = 0,
+                 loaded_inline_budget: float = 0.006):
         self.store_path = store_path
         self.memory_store_mb = memory_store_mb  # store/serving.open_for_queries
         self.prefixes = prefixes
         self.threads = threads
         self.budget = budget
-        # inline_budget is the reference machine's; slowness None: this machine's, measured
+        # the inline budgets are the reference machine's; slowness None: this machine's, measured
         self.slowness = machine_slowness() if slowness is None else slowness
-        self.inline_budget = min(inline_budget * self.slowness, budget)
         self.inline_under_load = inline_under_load
+        # the event loop's budget: under load only when a server process has a core of its own
+        self.inline_budget = min((loaded_inline_budget if inline_under_load else inline_budget) * self.slowness,
+                                 budget)
         self.timeout = timeout
         self.answered = 0  # answers given here (the tests and the bench read it)
         self.answered_inline = 0  # of which on the event loop

@@ -271,10 +271,11 @@ class SparqlService:
         self.executor.start()
         if self.inprocess is not None:
             self.inprocess.open(self.version().build)  # later builds: in a thread, see inprocess._open
-            log.info("cheap named questions: on the event loop up to %.1f ms of CPU (this machine %.1f× the "
+            log.info("cheap named questions: on the event loop up to %.1f ms of CPU (%s; this machine %.1f× the "
                      "reference's time, see inprocess.machine_slowness), in %d threads up to %g ms",
-                     self.inprocess.inline_budget * 1000, self.inprocess.slowness, self.inprocess.threads,
-                     self.inprocess.budget * 1000)
+                     self.inprocess.inline_budget * 1000,
+                     "under load too" if self.inprocess.inline_under_load else "when asked alone",
+                     self.inprocess.slowness, self.inprocess.threads, self.inprocess.budget * 1000)
 
     def close(self) -> None:
         self.derived.close()
