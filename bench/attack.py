@@ -453,6 +453,9 @@ def row6_log_forging(build_dir: Path, workers: int, timeout: float):
             fake = "2026-01-01 00:00:00,000 INFO sdggraph.server.requests: GET /admin 200 0.1 ms ok"
             httpx.get(served.url + "/kommune/x%0d%0a" + quote(fake), timeout=10,
                       headers={"user-agent": "evil\tagent\x7f"})
+            # the variant within one line: a path and an agent that carry the fields' separators
+            httpx.get(served.url + "/kommune/y" + quote(" 200 0.1 ms ok client=10.6.6.6"), timeout=10,
+                      headers={"user-agent": 'curl" client="10.6.6.7'})
             time.sleep(0.3)
         finally:
             served.stop()
@@ -460,6 +463,10 @@ def row6_log_forging(build_dir: Path, workers: int, timeout: float):
         forged = [line for line in lines if line.startswith("2026-01-01 00:00:00,000")]
         parsed = sum(1 for line in lines if _is_json(line))
         extra = f", {parsed}/{len(lines)} lines are JSON" if log_format == "json" else ""
+        if log_format == "text":
+            faked = [line for line in lines if "/kommune/y" in line
+                     and (" 200 0.1 ms ok client=10.6.6.6" in line or 'client="10.6.6.7' in line)]
+            extra = f", lines with a faked field (status, client): {len(faked)}"
         print(f"\n[6 forged log line, --log-format {log_format}] forged lines in the log: {len(forged)}{extra}")
 
 

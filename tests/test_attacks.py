@@ -221,6 +221,21 @@ def test_request_log_escapes_what_the_request_carries(client, caplog):
     assert logs.TextFormatter().format(other).endswith("bad a\\x0ab")
 
 
+def test_a_request_cannot_make_one_field_of_the_log_line_look_like_two(client, caplog):
+    """Spaces separate the text line's fields and quotes close the agent: a path or agent that
+    carries them would fake a status, a client or a field after the agent."""
+    with caplog.at_level(logging.INFO, logger="sdggraph.server.requests"):
+        client.get("/kommune/x%20200%200.1%20ms%20ok%20client=10.0.0.1%20agent=%22a%22%5Cx20",
+                   headers={"user-agent": 'curl" client="10.0.0.2'})
+    [record] = [r for r in caplog.records if r.name == "sdggraph.server.requests"]
+    line = record.getMessage()
+    assert line.startswith("GET /kommune/x\\x20200\\x200.1\\x20ms")
+    assert line.split(" ")[2:7] == ["404", line.split(" ")[3], "ms", "not-found", "client=testclient"]
+    assert line.count('"') == 2 and line.endswith('agent="curl\\x22 client=\\x2210.0.0.2"')
+    assert "\\\\x20" in line  # the backslash the request sent stays doubled: no fake escape
+    assert json.loads(logs.JsonFormatter().format(record))["path"].startswith("/kommune/x 200 0.1 ms")
+
+
 # ---- row 7: the small ones ----
 
 def test_two_accept_headers_are_combined(client):

@@ -37,6 +37,16 @@ def escape(text, backslash: bool = True) -> str:
     return (_UNSAFE if backslash else _CONTROL_ONLY).sub(_escaped, str(text))
 
 
+def field_separators_escaped(escaped: str, characters: str) -> str:
+    """An already escape()d request field with the text line's separators in `characters` (space
+    between fields, the quote around the agent) written as \\xNN too, so that no request can make
+    a field look like two, e.g. a path `/x 200 0.1 ms ok client=10.0.0.1`. Unambiguous because
+    escape() doubled every backslash the request sent. JSON lines need none of this."""
+    for character in characters:
+        escaped = escaped.replace(character, f"\\x{ord(character):02x}")
+    return escaped
+
+
 def _timestamp(record: logging.LogRecord) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 
-from .logs import escape
+from .logs import escape, field_separators_escaped
 
 log = logging.getLogger("sdggraph.server.requests")
 
@@ -116,8 +116,10 @@ class RequestLog:
                       "duration_ms": round(duration, 1), "outcome": escape(outcome),
                       "client": escape(client[0]) if client else None,
                       "user_agent": escape(agent.decode("latin-1")[:300])}
-            log.info("%s %s %d %.1f ms %s client=%s agent=\"%s\"", fields["method"], fields["path"], status, duration,
-                     fields["outcome"], fields["client"] or "-", fields["user_agent"], extra={"request": fields})
+            log.info("%s %s %d %.1f ms %s client=%s agent=\"%s\"", fields["method"],
+                     field_separators_escaped(fields["path"], ' "'), status, duration, fields["outcome"],
+                     fields["client"] or "-", field_separators_escaped(fields["user_agent"], '"'),
+                     extra={"request": fields})
 
 
 def _combine_accept(scope) -> None:
