@@ -17,13 +17,15 @@ view (on a copy of the build, with an update token), 6 forged log lines, 7 the s
 (nested braces, DROP/CREATE GRAPH, two Accept headers, q=nan, invalid UTF-8, billion laughs,
 100 MB Turtle for validate), 8 (not in the issue's table) 40 clients looping every named question
 with the result cache bypassed, 9 silent, dripping and endless connections, 10 pipelined requests
-never read, and SIGTERM under row-1 load. Rows 5, 6 and SIGTERM need servers
+never read, 4u row 4 with updates enabled (an INSERT a second, each seen by the next query),
+and SIGTERM under row-1 load. Rows 4u, 5, 6 and SIGTERM need servers
 the harness starts itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -320,6 +322,48 @@ def row4_runaway(target, seconds, clients=6):
     return looping(clients, seconds, runaway)
 
 
+def row4_with_updates(build_dir: Path, workers: int, timeout: float, seconds: float, clients=6):
+    """Row 4 with the update token set (on a copy of the build): the runaway clients, and an
+    authorised INSERT DATA a second, each followed by a query that must see it."""
+    copy = Path(tempfile.mkdtemp(prefix="sdggraph-attack-build-")) / "build"
+    shutil.copytree(build_dir, copy)
+    served = Served(copy, workers, timeout, env={"SDGGRAPH_UPDATE_TOKEN": TOKEN})
+    target = Target(served.url, served.pid)
+    headers = {"content-type": "application/sparql-update", "authorization": f"Bearer {TOKEN}"}
+
+    def updates():
+        outcomes: dict = {}
+        stop_at = time.monotonic() + seconds
+        for number in itertools.count():
+            if time.monotonic() >= stop_at:
+                return outcomes
+            started = time.monotonic()
+            update = httpx.post(served.url + "/sparql", headers=headers, timeout=60,
+                                content=f"INSERT DATA {{ <urn:attack:s{number}> <urn:attack:p> {number} }}")
+            seen = httpx.get(served.url + "/sparql", timeout=60,
+                             params={"query": f"ASK {{ <urn:attack:s{number}> ?p {number} }}"})
+            took = time.monotonic() - started
+            outcome = (f"update {update.status_code}, seen {seen.status_code == 200 and seen.json()['boolean']}, "
+                       f"{'>' if took > 1 else '≤'}1 s")
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            time.sleep(1)
+
+    def attack():
+        result: dict = {}
+        thread = threading.Thread(target=lambda: result.update(updates()), daemon=True)
+        thread.start()
+        counts = row4_runaway(target, seconds, clients)
+        thread.join(seconds + 60)
+        return {**counts, **result}
+
+    try:
+        under_attack(target, f"4u {clients} clients looping the runaway COUNT, updates enabled, an INSERT a second",
+                     attack)
+    finally:
+        served.stop()
+        shutil.rmtree(copy.parent, ignore_errors=True)
+
+
 def row9_connections(target, seconds, flood=3000, heads=20):
     """Not in the issue's table (its slowloris held): `flood` connections that send nothing or drip a
     header line a second, kept open or reopened for `seconds`, and `heads` connections each sending
@@ -548,7 +592,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=5)
     parser.add_argument("--seconds", type=float, default=10, help="how long each attack runs (default 10)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,10,term", help="rows to run, e.g. 1,4,term")
+    parser.add_argument("--only", default="1,2,3,4,4u,5,6,7,8,9,10,term", help="rows to run, e.g. 1,4,term")
     args = parser.parse_args(argv)
     rows = set(args.only.split(","))
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
@@ -595,6 +639,8 @@ def main(argv=None) -> int:
     finally:
         if served:
             served.stop()
+    if "4u" in rows:
+        row4_with_updates(build_dir, args.workers, args.timeout, args.seconds)
     if "5" in rows:
         row5_drop_all(build_dir, args.workers, args.timeout)
     if "6" in rows:

@@ -165,6 +165,58 @@ def test_runaway_clients_do_not_delay_a_cheap_query(client):
     executor.wait_ready()
 
 
+def test_with_updates_enabled_a_runaway_holds_neither_the_writer_nor_a_cheap_query(build_dir, tmp_path):
+    """With the update token set, one process may write the store: queries run in a read-only pool
+    on a snapshot, so 3 clients looping a runaway COUNT delay neither an update nor a cheap ASK,
+    and each update is seen by the very next query (until the readers have the new snapshot the
+    writer answers it; the runaway waits for them)."""
+    copy = tmp_path / "build"
+    shutil.copytree(build_dir, copy)
+    app = create_app(Settings(build_dir=copy, timeout=4, workers=1, fast_workers=1, update_token=TOKEN))
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": "application/sparql-update"}
+    with TestClient(app) as client:
+        readers = app.state.sparql.readers
+        readers.wait_ready()
+        for text in ("ASK {}", "ASK { <http://example.org/s> ?p 0 }"):  # known quick: the writer may answer
+            assert client.get("/sparql", params={"query": text}).status_code == 200
+        shape = guard.shape(guard.inspect(EXPENSIVE))
+        stop = threading.Event()
+
+        def runaway():
+            while not stop.is_set():
+                client.get("/sparql", params={"query": EXPENSIVE})
+
+        threads = [threading.Thread(target=runaway) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            pools = (readers, app.state.sparql.executor)
+            while not any(pool.is_heavy(shape) for pool in pools) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert any(pool.is_heavy(shape) for pool in pools)
+            readers.wait_ready()
+            times = []
+            for number in range(6):
+                started = time.monotonic()
+                update = client.post("/sparql", headers=headers,
+                                     content=f"INSERT DATA {{ GRAPH <{ASSERTED}> {{ <http://example.org/s{number}> "
+                                             f"<http://example.org/p> {number} }} }}")
+                seen = client.get("/sparql", params={"query": f"ASK {{ <http://example.org/s{number}> ?p {number} }}"})
+                times.append(time.monotonic() - started)
+                assert update.status_code == 200 and seen.json()["boolean"] is True
+                for _ in range(3):
+                    started = time.monotonic()
+                    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+                    times.append(time.monotonic() - started)
+                    time.sleep(0.1)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+    assert max(times) < 2.0, times  # behind a runaway in the one writer they waited up to the 4 s timeout
+
+
 def test_a_full_queue_is_answered_503_with_retry_after_at_once(build_dir):
     app = create_app(Settings(build_dir=build_dir, timeout=4, workers=1, fast_workers=0, max_queue=0))
     with TestClient(app) as single:

@@ -58,7 +58,7 @@ def cmd_serve(args) -> int:
     if settings.updates_enabled:
         logging.getLogger("sdggraph.serve").warning(
             "SPARQL Update is ENABLED (SDGGRAPH_UPDATE_TOKEN is set): updates change %s/oxigraph in place "
-            "until the next `sdggraph build`; queries run in one worker", settings.build_dir)
+            "until the next `sdggraph build`; queries read a snapshot of it as of the last update", settings.build_dir)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger("sdggraph.serve").info("listening on %s: reachable from other machines", args.host)
     # The event loop shares the GIL with threads that check long queries or render exports: hand it

@@ -39,9 +39,10 @@ How it works:
   unlinked when opened, so the server process never holds a large answer whole.
 * Updates: RocksDB allows one writer, and a read-only opener next to a writer is undefined
   behaviour (pyoxigraph's docs; it corrupts reads in practice). So when updates are enabled
-  the pool has exactly one worker, which opens the store read-write and runs queries and
-  updates one at a time. An update is one transaction: a worker killed at the timeout leaves
-  the store as it was.
+  this pool has exactly one worker, which opens the store read-write and runs updates (and the
+  snapshots views read) one at a time; queries go to a second, read-only pool on the current
+  snapshot (service.query_pool, `use_store`). An update is one transaction: a worker killed
+  at the timeout leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -169,10 +170,10 @@ def _too_large(job: Job, kind: str) -> Outcome:
 def _run(store, job: Job, prefixes: dict) -> Outcome:
     if job.kind == "update":
         return _update(store, job)
-    if job.kind == "snapshot":  # job.text: a new directory for the store and its N-Quads, as of now
-        target = Path(job.text)
-        store.backup(str(target / "oxigraph"))  # hard links where it can: cheap
-        store.dump(str(target / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    if job.kind == "snapshot":  # job.text: a new directory for the store as of now
+        # hard links where it can: ~10 ms; its N-Quads are dumped from it by the caller (300 ms
+        # here would keep the writer from updates and the quick queries it answers meanwhile)
+        store.backup(str(Path(job.text) / "oxigraph"))
         return Outcome("ok", result_kind="snapshot")
     options = {}
     if job.default_graph is not None:
@@ -484,10 +485,12 @@ class QueryExecutor:
         self._loop_waiters: collections.deque = collections.deque()  # (loop, future) of run_async, first first
         self._waiting_heavy = 0  # queries of a heavy shape waiting (for a long slot)
         self._heavy: dict[str, None] = {}  # shapes that ran long, oldest first
+        self._light: dict[str, None] = {}  # shapes that ran quick, oldest first
         self._started = False
         self._closed = False
         self.startup_error: str | None = None
         self._generation = 0
+        self._opened_generation = -1  # the newest generation a worker has opened
         self._store_identity = self._identity()
         self.spool_dir: str | None = None
 
@@ -555,6 +558,7 @@ class QueryExecutor:
         if message and message[0] == "ready":
             with self._cond:
                 if not self._closed:
+                    self._opened_generation = max(self._opened_generation, worker.generation)
                     self._idle.append(worker)
                     self._cond.notify_all()
                     self._wake_loop_waiter()
@@ -596,20 +600,43 @@ class QueryExecutor:
                     self._store_identity = identity
                     self._generation += 1
 
+    def use_store(self, store_path: Path | str) -> None:
+        """Answer from another store directory from now on (updates enabled: the snapshot of a new
+        generation): idle workers on the old one are retired before any is handed out again."""
+        store_path = str(store_path)
+        if store_path != self.store_path:
+            with self._cond:
+                if store_path != self.store_path:
+                    self.store_path = store_path
+                    self._store_identity = self._identity()
+                    self._generation += 1
+                    if self._started:
+                        self._sweep_idle()  # their replacements start now, not at the next request
+
+    def opened_current(self) -> bool:
+        """Whether a worker has opened the current store (after `use_store` its replacements are
+        starting: a job handed to the pool now waits for one, within its deadline)."""
+        return self._opened_generation == self._generation
+
     # -- running jobs --
 
     def is_heavy(self, shape: str | None) -> bool:
         return shape is not None and shape in self._heavy
+
+    def is_light(self, shape: str | None) -> bool:
+        """Whether the shape's last run here finished within `fast_seconds`."""
+        return shape is not None and shape in self._light
 
     def _note(self, shape: str | None, heavy: bool) -> None:
         if shape is None:
             return
         with self._cond:
             self._heavy.pop(shape, None)
-            if heavy:
-                self._heavy[shape] = None
-                if len(self._heavy) > HEAVY_SHAPES:
-                    del self._heavy[next(iter(self._heavy))]
+            self._light.pop(shape, None)
+            kept = self._heavy if heavy else self._light
+            kept[shape] = None
+            if len(kept) > HEAVY_SHAPES:
+                del kept[next(iter(kept))]
 
     def run(self, job: Job, timeout: float | None = None) -> Outcome:
         """Run a job; blocks the calling thread (call it from a thread pool in async code, or use

@@ -280,9 +280,9 @@ def prepare(request: SparqlRequest, context: Context) -> Job | Reply:
         return error_reply(error)
 
 
-def execute(job: Job, context: Context) -> Reply:
-    """Run a prepared job (blocking: it waits for a worker, within the timeout)."""
-    return _reply(context.executor.run(job), job.text)
+def execute(job: Job, context: Context, timeout: float | None = None) -> Reply:
+    """Run a prepared job (blocking: it waits for a worker, within the timeout, or `timeout` s)."""
+    return _reply(context.executor.run(job, timeout), job.text)
 
 
 def answer(request: SparqlRequest, context: Context) -> Reply:

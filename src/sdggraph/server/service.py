@@ -9,13 +9,17 @@ build is the build directory itself. With updates enabled the writer worker owns
 read-only opener beside it is undefined behaviour), so views read a snapshot of the store as of
 the current generation (`derived/<version>/snapshot/`, a build directory of its own, made by the
 worker on first use); an update makes the next view take a new one, and a rebuild swaps in a
-new manifest, so all views switch together.
+new manifest, so all views switch together. Queries too: with updates enabled the writer runs only
+updates and snapshots, and queries run in a read-only pool on the current generation's snapshot
+(`query_pool`), with the same short lane and admission as a read-only service; a runaway query
+then never holds the one process updates need, nor keeps a cheap query waiting.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import hashlib
 import json
 import logging
@@ -69,6 +73,10 @@ class SparqlService:
                                       prefixes=prefixes, memory_mb=settings.worker_memory_mb,
                                       fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
                                       max_queue=settings.max_queue, memory_store_mb=settings.memory_store_mb)
+        self.readers: QueryExecutor | None = None  # updates enabled: queries' pool, on a snapshot (start)
+        self._readers_tag: str | None = None  # the version whose snapshot the readers have open
+        self._switching = False
+        self._switch_cond = threading.Condition()  # guards the two above; notified when either changes
         # cheap named questions in threads of this process; never beside the writer (see inprocess)
         self.inprocess = None if settings.updates_enabled or not settings.inprocess_threads else InProcessRunner(
             str(self.build_dir / STORE_DIR), prefixes, threads=settings.inprocess_threads,
@@ -152,6 +160,11 @@ class SparqlService:
                 outcome = self.executor.run(Job(str(staging), "snapshot"), timeout=max(self.settings.timeout, 60.0))
             if outcome.status != "ok":
                 raise RuntimeError(f"could not take a snapshot of the store: {outcome.message or outcome.status}")
+            import pyoxigraph  # the checkpoint has no writer: reading it here is safe (GIL released)
+
+            checkpoint = pyoxigraph.Store.read_only(str(staging / STORE_DIR))
+            checkpoint.dump(str(staging / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
+            del checkpoint
             manifest = json.loads((self.build_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
             counts = _count_graphs(staging / DATASET_FILE)
             for entry in manifest.get("graphs", {}).values():
@@ -230,9 +243,83 @@ class SparqlService:
     def context(self, endpoint_url: str) -> Context:
         return Context(self.settings, self.executor, self.dataset_info().graph_iris, endpoint_url)
 
+    def query_pool(self, shape: str | None = None) -> QueryExecutor:
+        """The pool queries run in: the build's, or (updates enabled) the read-only one once it has
+        the snapshot of this version (blocking: call it in a thread). Until then (~1 s after an
+        update, while the readers switch in the background) a query of a shape known to finish
+        quickly is answered by the writer, so the query right after an update sees it at once;
+        any other waits for the readers, so that no runaway holds the process updates need."""
+        if self.readers is None:
+            return self.executor
+        tag = self.version().tag
+        light = self.readers.is_light(shape) or self.executor.is_light(shape)
+        if self._readers_tag == tag:
+            return self.readers if self.readers.opened_current() or not light else self.executor
+        self._start_switch()
+        if light:
+            return self.executor
+        deadline = time.monotonic() + self.settings.timeout
+        with self._switch_cond:
+            # readers on this version, or on the newest (an update came meanwhile): both have it
+            while self._readers_tag not in (tag, self.version(fresh=True).tag):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:  # the readers did not switch: the writer answers
+                    return self.executor
+                if not self._switching:
+                    self._start_switch()
+                self._switch_cond.wait(min(remaining, 0.5))
+        return self.readers
+
+    def _ready_pool(self) -> QueryExecutor | None:
+        """query_pool when it would not block, else None."""
+        if self.readers is None:
+            return self.executor
+        return self.readers if self._readers_tag == self.version().tag and self.readers.opened_current() else None
+
+    def _start_switch(self) -> None:
+        with self._switch_cond:
+            if self._switching:
+                return
+            self._switching = True
+        threading.Thread(target=self._switch_readers, daemon=True, name="sdggraph-readers-switch").start()
+
+    def _switch_readers(self) -> None:
+        """Point the readers at the current version's snapshot (taken if no view has yet); again
+        while updates keep coming. From then on the readers hand out only workers on it."""
+        try:
+            while (version := self.version(fresh=True)).tag != self._readers_tag:
+                # current_build may be of a later version than `version` (an update between): the
+                # readers are then labelled older than they are, never newer
+                self.readers.use_store(self.current_build() / STORE_DIR)
+                with self._switch_cond:
+                    self._readers_tag = version.tag
+                    self._switch_cond.notify_all()
+        except Exception:  # noqa: BLE001 (the writer keeps answering; the next query tries again)
+            log.exception("could not switch the read-only query workers to the new snapshot")
+        finally:
+            with self._switch_cond:
+                self._switching = False
+                self._switch_cond.notify_all()
+
+    def _pool_for(self, job: Job) -> tuple[QueryExecutor, float | None]:
+        """query_pool and what is left of the timeout after waiting for it (waiting and running
+        share one deadline, as in the executor); None: all of it."""
+        started = time.monotonic()
+        pool = self.query_pool(job.shape)
+        waited = time.monotonic() - started
+        return pool, (None if waited < 0.001 else max(self.settings.timeout - waited, 0.001))
+
+    def execute(self, job: Job, context: Context):
+        """protocol.execute of a query in `query_pool` (blocking: call it in a thread)."""
+        from . import protocol
+
+        pool, timeout = self._pool_for(job)
+        return protocol.execute(job, dataclasses.replace(context, executor=pool), timeout)
+
     def run(self, job: Job) -> Outcome:
         """Run a job in the pool (blocking); the caller has checked the text (see guard)."""
-        outcome = self.executor.run(self._capped(job))
+        pool, timeout = self._pool_for(job)
+        outcome = pool.run(self._capped(job), timeout)
         if outcome.path is not None:  # callers here want bytes (named questions: small answers)
             outcome.body, outcome.path = outcome.read_body(), None
         return outcome
@@ -241,7 +328,10 @@ class SparqlService:
         """`run` from the event loop (executor.run_async)."""
         from starlette.concurrency import run_in_threadpool
 
-        outcome = await self.executor.run_async(self._capped(job))
+        pool, timeout = self._ready_pool(), None
+        if pool is None:
+            pool, timeout = await run_in_threadpool(self._pool_for, job)
+        outcome = await pool.run_async(self._capped(job), timeout)
         if outcome.path is not None:
             outcome.body, outcome.path = await run_in_threadpool(outcome.read_body), None
         return outcome
@@ -269,6 +359,14 @@ class SparqlService:
 
     def start(self) -> None:
         self.executor.start()
+        if self.settings.updates_enabled:  # the readers open a snapshot, never the writer's store
+            settings = self.settings
+            self.readers = QueryExecutor(self.current_build() / STORE_DIR, workers=settings.workers,
+                                         timeout=settings.timeout, prefixes=self.executor.prefixes,
+                                         memory_mb=settings.worker_memory_mb, fast_workers=settings.fast_workers,
+                                         fast_seconds=settings.fast_seconds, max_queue=settings.max_queue,
+                                         memory_store_mb=settings.memory_store_mb).start(wait=True)
+            self._switch_readers()
         if self.inprocess is not None:
             self.inprocess.open(self.version().build)  # later builds: in a thread, see inprocess._open
             log.info("cheap named questions: on the event loop up to %.1f ms of CPU (%s; this machine %.1f× the "
@@ -279,6 +377,8 @@ class SparqlService:
 
     def close(self) -> None:
         self.derived.close()
+        if self.readers is not None:
+            self.readers.close()
         self.executor.close()
 
 

@@ -51,7 +51,7 @@ def _limiter(request: Request) -> anyio.CapacityLimiter:
     so waiting queries never take the threads other routes need. The executor bounds the waiters."""
     state = request.app.state
     if getattr(state, "sparql_limiter", None) is None:
-        executor = state.sparql.executor
+        executor = state.sparql.readers or state.sparql.executor  # the pool queries wait for
         state.sparql_limiter = anyio.CapacityLimiter(executor.max_queue + executor.size + 2)
     return state.sparql_limiter
 
@@ -139,7 +139,7 @@ async def sparql(request: Request) -> Response:
         prepared = await _prepare_in_lane(request, sparql_request, context)
     if isinstance(prepared, protocol.Reply):
         return _response(request, prepared)
-    reply = await anyio.to_thread.run_sync(protocol.execute, prepared, context, limiter=_limiter(request))
+    reply = await anyio.to_thread.run_sync(service.execute, prepared, context, limiter=_limiter(request))
     return _response(request, reply)
 
 
