@@ -68,11 +68,7 @@ class SparqlService:
         self.settings = settings
         self.build_dir = Path(require_build(settings.build_dir))
         prefixes = {prefix: config.rebase(namespace) for prefix, namespace in config.PREFIXES.items()}
-        self.executor = QueryExecutor(self.build_dir / STORE_DIR, workers=settings.workers,
-                                      timeout=settings.timeout, writable=settings.updates_enabled,
-                                      prefixes=prefixes, memory_mb=settings.worker_memory_mb,
-                                      fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
-                                      max_queue=settings.max_queue, memory_store_mb=settings.memory_store_mb)
+        self.executor = self._new_pool(self.build_dir / STORE_DIR, settings.updates_enabled, prefixes)
         self.readers: QueryExecutor | None = None  # updates enabled: queries' pool, on a snapshot (start)
         self._readers_tag: str | None = None  # the version whose snapshot the readers have open
         self._switching = False
@@ -95,6 +91,13 @@ class SparqlService:
         self._update_lock = threading.Lock()  # an update and the taking of a snapshot never overlap
         self._snapshot_lock = threading.Lock()
         self._defaults: dict[tuple, dict[str, str]] = {}  # (version tag, names, graphs) -> values
+
+    def _new_pool(self, store_path: Path, writable: bool, prefixes: dict) -> QueryExecutor:
+        settings = self.settings
+        return QueryExecutor(store_path, workers=settings.workers, timeout=settings.timeout, writable=writable,
+                             prefixes=prefixes, memory_mb=settings.worker_memory_mb,
+                             fast_workers=settings.fast_workers, fast_seconds=settings.fast_seconds,
+                             max_queue=settings.max_queue, memory_store_mb=settings.memory_store_mb)
 
     # -- what the views are keyed by --
 
@@ -360,12 +363,8 @@ class SparqlService:
     def start(self) -> None:
         self.executor.start()
         if self.settings.updates_enabled:  # the readers open a snapshot, never the writer's store
-            settings = self.settings
-            self.readers = QueryExecutor(self.current_build() / STORE_DIR, workers=settings.workers,
-                                         timeout=settings.timeout, prefixes=self.executor.prefixes,
-                                         memory_mb=settings.worker_memory_mb, fast_workers=settings.fast_workers,
-                                         fast_seconds=settings.fast_seconds, max_queue=settings.max_queue,
-                                         memory_store_mb=settings.memory_store_mb).start(wait=True)
+            self.readers = self._new_pool(self.current_build() / STORE_DIR, False,
+                                          self.executor.prefixes).start(wait=True)
             self._switch_readers()
         if self.inprocess is not None:
             self.inprocess.open(self.version().build)  # later builds: in a thread, see inprocess._open
