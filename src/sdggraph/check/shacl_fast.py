@@ -2,8 +2,8 @@
 
 pySHACL (the reference) runs every SHACL-SPARQL constraint once per focus node on rdflib's
 SPARQL engine, seconds for Asker's graph. Here the Core constraints the shapes use (targets,
-sh:path with sh:inversePath, minCount, maxCount, class, datatype, in, languageIn, hasValue, node,
-property, or, qualified counts) are checked on Python indexes, and each sh:sparql constraint runs
+sh:path with sh:inversePath or sh:alternativePath, minCount, maxCount, class, datatype, nodeKind,
+in, languageIn, pattern, uniqueLang, hasValue, node, property, or, qualified counts) are checked on Python indexes, and each sh:sparql constraint runs
 once in pyoxigraph for all its focus nodes at the same time ($this bound by VALUES). The results,
 and the report graph, are the ones pySHACL gives (tests/test_validate_fast.py compares them on
 the real data and on every shape fixture). Shapes using anything else make `unsupported()` name
@@ -12,6 +12,7 @@ it, and validation then falls back to pySHACL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,16 +32,21 @@ TYPE, SUB_CLASS = RDF.type, RDFS.subClassOf
 DESCRIPTIVE = {RDF.type, RDFS.label, RDFS.comment, RDFS.seeAlso, SH.name, SH.description, SH.message, SH.severity,
                SH.order, SH.group, URIRef(SHAPE_NS + "hint")}
 TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf}
-CONSTRAINTS = {SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH["in"], SH.languageIn, SH.hasValue, SH.node,
-               SH.property, SH["or"], SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.sparql}
+CONSTRAINTS = {SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.nodeKind, SH["in"], SH.languageIn, SH.pattern,
+               SH.flags, SH.uniqueLang, SH.hasValue, SH.node, SH.property, SH["or"], SH.qualifiedValueShape,
+               SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.sparql}
 SPARQL_KEYS = {RDF.type, SH.select, SH.message, SH.prefixes}
 COMPONENT = {
     SH.minCount: SH.MinCountConstraintComponent, SH.maxCount: SH.MaxCountConstraintComponent,
     SH["class"]: SH.ClassConstraintComponent, SH.datatype: SH.DatatypeConstraintComponent,
     SH["in"]: SH.InConstraintComponent, SH.languageIn: SH.LanguageInConstraintComponent,
-    SH.hasValue: SH.HasValueConstraintComponent, SH.node: SH.NodeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent, SH.pattern: SH.PatternConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent, SH.hasValue: SH.HasValueConstraintComponent, SH.node: SH.NodeConstraintComponent,
     SH["or"]: SH.OrConstraintComponent,
 }
+NODE_KINDS = {  # sh:nodeKind -> the rdflib term types it admits
+    SH.IRI: (URIRef,), SH.BlankNode: (BNode,), SH.Literal: (Literal,), SH.BlankNodeOrIRI: (BNode, URIRef),
+    SH.BlankNodeOrLiteral: (BNode, Literal), SH.IRIOrLiteral: (URIRef, Literal)}
 PYTHON_TYPES = {XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
                 XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime}
 
@@ -54,6 +60,9 @@ SH_LANGUAGE_IN = SH.languageIn
 SH_MAX_COUNT = SH.maxCount
 SH_MIN_COUNT = SH.minCount
 SH_NODE = SH.node
+SH_NODE_KIND = SH.nodeKind
+SH_PATTERN = SH.pattern
+SH_UNIQUE_LANG = SH.uniqueLang
 SH_OR = SH["or"]
 SH_PROPERTY = SH.property
 SH_PROPERTY_CONSTRAINT_COMPONENT = SH.PropertyConstraintComponent
@@ -75,7 +84,7 @@ def rdf_list(graph: Graph, head) -> list:
 @dataclass
 class Shape:
     node: object
-    path: tuple | None = None  # ("p", iri) or ("^", iri)
+    path: tuple | None = None  # ("p", iri), ("^", iri) or ("|", (iri, …)): sh:alternativePath of properties
     path_node: object = None
     severity: URIRef = SH.Violation
     messages: list = field(default_factory=list)
@@ -120,8 +129,11 @@ def parse_shapes(shapes: Graph) -> dict:
                 elif shapes.value(o, SH.inversePath) is not None and isinstance(shapes.value(o, SH.inversePath), URIRef) \
                         and len(list(shapes.predicate_objects(o))) == 1:
                     shape.path = ("^", shapes.value(o, SH.inversePath))
+                elif (shapes.value(o, SH.alternativePath) is not None and len(list(shapes.predicate_objects(o))) == 1
+                      and all(isinstance(member, URIRef) for member in rdf_list(shapes, shapes.value(o, SH.alternativePath)))):
+                    shape.path = ("|", tuple(rdf_list(shapes, shapes.value(o, SH.alternativePath))))
                 else:
-                    raise Unsupported(f"sh:path of {node} is not a property or an inverse property")
+                    raise Unsupported(f"sh:path of {node} is not a property, an inverse property or alternative properties")
                 shape.path_node = o
             elif p == SH.sparql:
                 keys = set(shapes.predicates(o, None))
@@ -138,12 +150,29 @@ def parse_shapes(shapes: Graph) -> dict:
         severity = shapes.value(node, SH.severity)
         shape.severity = severity if severity is not None else SH.Violation
         shape.messages = list(shapes.objects(node, SH.message))
-        if shape.targets and not shape.messages and (set(shape.params) or any(not m for _, _, m in shape.sparql)):
-            raise Unsupported(f"shape {node} has no sh:message (pySHACL would write a generic one)")
+        flags = {str(f) for f in shape.params.get(SH.flags, ())}
+        if len(flags) > 1 or any(set(f.lower()) - set("im") for f in flags):
+            raise Unsupported(f"sh:flags {sorted(flags)} on {node} (pySHACL reads only i and m)")
+        for value in shape.params.get(SH_UNIQUE_LANG, ()):
+            if not (isinstance(value, Literal) and isinstance(value.value, bool)):
+                raise Unsupported(f"sh:uniqueLang {value!r} on {node}")
+        if any(kind not in NODE_KINDS for kind in shape.params.get(SH_NODE_KIND, ())):
+            raise Unsupported(f"sh:nodeKind of {node} is not a SHACL node kind")
         if (SH.qualifiedMinCount in shape.params or SH.qualifiedMaxCount in shape.params) and \
                 shapes.value(node, SH.qualifiedValueShapesDisjoint) is not None:
             raise Unsupported("sh:qualifiedValueShapesDisjoint")
         parsed[node] = shape
+    # Shapes whose own results are reported (targeted ones and their sh:property shapes; those
+    # reached by sh:node, sh:or or a qualified shape only decide a parent's result) need a message.
+    reported, frontier = set(), [shape for shape in parsed.values() if shape.targets]
+    while frontier:
+        shape = frontier.pop()
+        if shape.node in reported:
+            continue
+        reported.add(shape.node)
+        frontier += [parsed[nested] for nested in shape.params.get(SH.property, ())]
+        if not shape.messages and (set(shape.params) - {SH.property, SH.flags} or any(not m for _, _, m in shape.sparql)):
+            raise Unsupported(f"shape {shape.node} has no sh:message (pySHACL would write a generic one)")
     return parsed
 
 
@@ -204,6 +233,8 @@ class Data:
 
     def values(self, node, path):
         kind, prop = path
+        if kind == "|":  # each alternative's values in turn, each value once
+            return list(dict.fromkeys(v for member in prop for v in self.values(node, ("p", member))))
         index = self.out if kind == "p" else self.inv
         found = index.get(node)
         return list(dict.fromkeys(found.get(prop, ()))) if found else []
@@ -315,6 +346,11 @@ class Validator:
             for v in values:
                 if not datatype_matches(v, datatype) and found(SH_DATATYPE, v):
                     return findings
+        for kind in params.get(SH_NODE_KIND, ()):
+            admitted = NODE_KINDS[kind]
+            for v in values:
+                if not isinstance(v, admitted) and found(SH_NODE_KIND, v):
+                    return findings
         for members in params.get(SH_IN, ()):
             allowed = self.members(members)
             for v in values:
@@ -324,6 +360,24 @@ class Validator:
             languages = {str(m).lower() for m in self.members(members)}
             for v in values:
                 if not language_matches(v, languages) and found(SH_LANGUAGE_IN, v):
+                    return findings
+        if SH_PATTERN in params:
+            flags = pattern_flags(params.get(SH.flags, ()))
+            for pattern in params[SH_PATTERN]:
+                matcher = compiled(str(pattern), flags)
+                for v in values:
+                    if (isinstance(v, BNode) or not matcher.search(pattern_text(v))) and found(SH_PATTERN, v):
+                        return findings
+        if any(u.value for u in params.get(SH_UNIQUE_LANG, ())) and shape.path:
+            seen, repeated = set(), []
+            for v in values:
+                language = v.language.lower() if isinstance(v, Literal) and v.language else None
+                if language in seen and language not in repeated:
+                    repeated.append(language)
+                elif language:
+                    seen.add(language)
+            for _ in repeated:  # one result per repeated language, without sh:value (as pySHACL)
+                if found(SH_UNIQUE_LANG):
                     return findings
         for wanted in params.get(SH_HAS_VALUE, ()):
             if wanted not in values and found(SH_HAS_VALUE):
@@ -435,6 +489,23 @@ def datatype_matches(value, datatype) -> bool:
     if datatype == RDF.langString and value.language:
         return isinstance(value.value, (str, bytes))
     return False
+
+
+def pattern_flags(flags) -> int:
+    text = str(next(iter(flags), "")).lower()
+    return (re.I if "i" in text else 0) | (re.M if "m" in text else 0)
+
+
+@functools.lru_cache(maxsize=256)
+def compiled(pattern: str, flags: int) -> re.Pattern:
+    return re.compile(pattern, flags)
+
+
+def pattern_text(value) -> str:
+    """The string sh:pattern matches (pySHACL: a string literal's value, else the term's text)."""
+    if isinstance(value, Literal) and value.value is not None and value.datatype in (None, RDF.langString, XSD.string):
+        return str(value.value)
+    return str(value)
 
 
 def language_matches(value, languages: set) -> bool:
