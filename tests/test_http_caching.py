@@ -287,6 +287,44 @@ def test_every_view_follows_an_update(build_dir, tmp_path):
         assert b"NEW-01" in client.get("/export/ntriples").content
 
 
+def _wait_for(condition, seconds=120.0):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_service_makes_the_exports_and_reports_before_anyone_asks(build_dir, tmp_path):
+    """serve (warm_derived) makes them in the background as it starts: the first request reads a file."""
+    from sdggraph.server import warm
+
+    served = _copy(build_dir, tmp_path)
+    with TestClient(create_app(Settings(build_dir=served, workers=1, cache_mb=0, warm_derived=True))) as client:
+        derived = client.app.state.sparql.derived
+        assert _wait_for(lambda: derived.computed >= len(warm.PATHS)), derived.computed
+        made = derived.computed
+        for path in warm.PATHS:
+            assert client.get(path).status_code == 200, path
+        assert derived.computed == made, "a request computed what the service had made"
+        assert client.get("/export/dcat").status_code == 200 and derived.computed == made + 1  # by address: asked
+
+
+def test_the_service_makes_them_again_after_a_rebuild(build_dir, tmp_path, monkeypatch):
+    from sdggraph.server import warm
+
+    monkeypatch.setattr(warm, "PATHS", ("/export/indicators",))
+    monkeypatch.setattr(warm, "POLL_SECONDS", 0.1)
+    served = _copy(build_dir, tmp_path)
+    with TestClient(create_app(Settings(build_dir=served, workers=1, warm_derived=True))) as client:
+        made = lambda: sorted(p.parent.name for p in (served / DERIVED_DIR).glob("*/export-indicators-csv"))  # noqa: E731
+        assert _wait_for(lambda: len(made()) == 1)
+        manifest = json.loads((served / "manifest.json").read_text(encoding="utf-8"))
+        manifest["rebuilt"] = True
+        (served / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        assert _wait_for(lambda: len(made()) == 2), "the new build's files were not made"
+        assert client.app.state.sparql.derived_dir().name in made()
+
+
 def test_a_rebuild_switches_every_etag(build_dir, tmp_path):
     served = _copy(build_dir, tmp_path)
     with TestClient(create_app(Settings(build_dir=served, workers=1, timeout=30))) as client:

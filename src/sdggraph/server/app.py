@@ -7,6 +7,7 @@ caps request bodies and logs every request.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,7 @@ from . import (
     report_routes,
     sparql_routes,
     traverse_routes,
+    warm,
 )
 from .caching import HttpCaching
 from .middleware import BodyLimit, RequestLog
@@ -41,9 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         service.start()  # workers open the store while the server starts listening
+        warming = asyncio.create_task(warm.keep_warm(app)) if settings.warm_derived else None
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
             service.close()
 
     app = FastAPI(title="sdggraph", version=__version__, lifespan=lifespan,

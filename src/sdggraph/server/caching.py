@@ -6,8 +6,8 @@ path and query string (the query text, parameters), the Accept header (the negot
 the Host (descriptions and DCAT name the URL the client used). A revalidation (`If-None-Match`)
 is therefore answered 304 before any route runs; a repeat without one is answered from a result
 cache bounded in bytes (entries up to ITEM_LIMIT; the cache empties when the version changes;
-`Cache-Control: no-cache` on the request bypasses it). Responses a route marks
-`Cache-Control: no-store`, and any status but 200, pass through untouched.
+`Cache-Control: no-cache` on the request bypasses it, `no-store` also keeps its answer out).
+Responses a route marks `Cache-Control: no-store`, and any status but 200, pass through untouched.
 
 * `HEAD` is answered wherever `GET` is: the request reaches the routes as GET, the body is dropped.
 * `Range` (one byte range, RFC 9110 14) is answered here, 206 or 416, on the bodies whose route
@@ -384,7 +384,8 @@ class HttpCaching:
                 entry = _Entry(kept, full)
                 # Not cached if the graph changed while it was made (it may show either state).
                 current = tag.startswith("static-") or self.service.version(fresh=True).tag == tag
-                if current and b"set-cookie" not in dict(raw):
+                # no-store on the request: keep no copy (RFC 9111 5.2.1.5; the warm-up asks so)
+                if current and b"set-cookie" not in dict(raw) and b"no-store" not in request_control:
                     self.cache.put(tag, key, entry)
                 if any_tag:
                     return await _not_modified(send, etag(None), common)

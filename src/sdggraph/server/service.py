@@ -69,6 +69,7 @@ class SparqlService:
         self.build_dir = Path(require_build(settings.build_dir))
         prefixes = {prefix: config.rebase(namespace) for prefix, namespace in config.PREFIXES.items()}
         self.executor = self._new_pool(self.build_dir / STORE_DIR, settings.updates_enabled, prefixes)
+        self.closing = False
         self.readers: QueryExecutor | None = None  # updates enabled: queries' pool, on a snapshot (start)
         self._readers_tag: str | None = None  # the version whose snapshot the readers have open
         self._switching = False
@@ -375,6 +376,7 @@ class SparqlService:
                      self.inprocess.slowness, self.inprocess.threads, self.inprocess.budget * 1000)
 
     def close(self) -> None:
+        self.closing = True  # (server/warm stops making files ahead of requests)
         self.derived.close()
         if self.readers is not None:
             self.readers.close()

@@ -22,6 +22,7 @@
 | http_processes   | SDGGRAPH_HTTP_PROCESSES     | 1       | server processes answering HTTP on one socket, each with its own workers, queue and cache (1 when updates are enabled; see server/processes) |
 | request_seconds  | SDGGRAPH_REQUEST_SECONDS    | 15      | a client must send a request head within this many seconds (else 408, see server/connections), and its body within as many again |
 | max_connections  | SDGGRAPH_MAX_CONNECTIONS    | 1024    | open connections per server process; past it the longest-idle one is closed (see server/connections) |
+| warm_derived     | SDGGRAPH_WARM_DERIVED       | 1 (serve) | make the exports and reports in the background as the service starts and after each rebuild, not at their first request (see server/warm); off in an app made with `Settings()` (tests) |
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ def _env(name: str, convert, default):
         return convert(raw.strip())
     except ValueError as error:
         raise SdggraphError(f"{name}={raw!r} is not valid: {error}") from error
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected 1 or 0")
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,7 @@ class Settings:
     http_processes: int = 1
     request_seconds: float = 15.0
     max_connections: int = 1024
+    warm_derived: bool = False  # `serve` (from_env) turns it on
 
     def __post_init__(self):
         if self.timeout <= 0:
@@ -123,6 +133,7 @@ class Settings:
             "http_processes": _env("SDGGRAPH_HTTP_PROCESSES", int, cls.http_processes),
             "request_seconds": _env("SDGGRAPH_REQUEST_SECONDS", float, cls.request_seconds),
             "max_connections": _env("SDGGRAPH_MAX_CONNECTIONS", int, cls.max_connections),
+            "warm_derived": _env("SDGGRAPH_WARM_DERIVED", _flag, True),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)
