@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from sdggraph.server import guard, logs
 from sdggraph.server.app import create_app
 from sdggraph.server.executor import Job
-from sdggraph.server.middleware import BodyLimit
+from sdggraph.server.heavy import Busy, HeavyWork
 from sdggraph.server.settings import Settings
 
 TOKEN = "operator-secret-token-0123456789"
@@ -235,25 +235,60 @@ def test_a_full_queue_is_answered_503_with_retry_after_at_once(build_dir):
     assert took < 1.5  # refused at once, not after the timeout
 
 
-def test_heavy_routes_are_bounded_and_answer_503_with_retry_after():
-    async def slow_app(scope, receive, send):
-        await asyncio.sleep(0.5)  # stands for an export computed in the server process
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"done"})
-
+def test_heavy_work_is_bounded_and_answers_503_with_retry_after():
     async def scenario():
-        transport = httpx.ASGITransport(app=BodyLimit(slow_app, max_bytes=100, heavy=1, queue=0, wait=5))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            first, second, page = await asyncio.gather(http.get("/export/ks-taxonomy"), http.get("/export/ks-taxonomy"),
-                                                       http.get("/kommune/3203"))
-            third = await http.get("/export/ks-taxonomy")  # the slot is free again
-        return first, second, page, third
+        work = HeavyWork(slots=1, queue=1, wait=0.3)
+        log = []
 
-    first, second, page, third = asyncio.run(scenario())
-    assert sorted([first.status_code, second.status_code]) == [200, 503]
-    refused = first if first.status_code == 503 else second
-    assert refused.headers["retry-after"] == "2"
-    assert page.status_code == 200 and third.status_code == 200  # other routes are not limited
+        async def compute(name, seconds):
+            try:
+                async with work.slot():
+                    log.append(f"{name} runs")
+                    await asyncio.sleep(seconds)
+            except Busy as refused:
+                log.append(f"{name} refused: {refused}")
+
+        started = time.monotonic()
+        # first takes the slot, second waits (the queue holds one) and times out, third is refused at once
+        await asyncio.gather(compute("first", 0.6), compute("second", 0), compute("third", 0))
+        await compute("fourth", 0)  # the slot is free again
+        return log, time.monotonic() - started
+
+    log, took = asyncio.run(scenario())
+    assert log[:2] == ["first runs", "third refused: the server is computing 1 exports, reports or walks "
+                                     "already; try again later"]
+    assert log[2].startswith("second refused") and log[3] == "fourth runs"
+    assert took < 1.5
+
+
+def test_a_walk_takes_a_heavy_slot_and_a_file_already_made_takes_none(build_dir, monkeypatch):
+    """Clients looping over exports are served from disk while walks (or computations) hold every
+    slot: only computing is admitted, and past the queue it is answered 503 with Retry-After."""
+    from sdggraph.query import traverse
+
+    real, walking, answers = traverse.impact, threading.Event(), []
+
+    def slow_impact(*args, **kwargs):
+        walking.set()
+        time.sleep(1.0)  # stands for a long walk
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(traverse, "impact", slow_impact)
+    settings = Settings(build_dir=build_dir, workers=1, heavy_requests=1, max_queue=0, cache_mb=0)
+    with TestClient(create_app(settings)) as test_client:
+        assert test_client.get("/export/ks-taxonomy").status_code == 200  # made once, now on disk
+        walk = threading.Thread(target=lambda: answers.append(test_client.get("/traverse/impact?goal=3")))
+        walk.start()
+        assert walking.wait(10)
+        started = time.monotonic()
+        second_walk = test_client.get("/traverse/impact?goal=13")
+        on_disk = [test_client.get("/export/ks-taxonomy", headers={"cache-control": "no-cache"}) for _ in range(5)]
+        took = time.monotonic() - started
+        walk.join()
+    assert second_walk.status_code == 503 and second_walk.headers["retry-after"] == "2"
+    assert "try again later" in second_walk.text
+    assert [answer.status_code for answer in on_disk] == [200] * 5 and took < 0.9
+    assert answers[0].status_code == 200
 
 
 # ---- row 6: logs cannot be forged ----

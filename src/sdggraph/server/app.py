@@ -11,7 +11,8 @@ import asyncio
 import inspect
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from .. import __version__
 from . import (
@@ -25,6 +26,7 @@ from . import (
     warm,
 )
 from .caching import HttpCaching
+from .heavy import RETRY_AFTER_S, Busy
 from .middleware import BodyLimit, RequestLog
 from .service import SparqlService
 from .settings import Settings
@@ -33,6 +35,11 @@ from .settings import Settings
 # answer); the service logs every request itself (middleware.RequestLog, `--log-format json`).
 _NO_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
                  if "telemetry" in inspect.signature(FastAPI).parameters else {})
+
+
+def _busy(request: Request, refused: Busy) -> Response:
+    request.state.outcome = "busy"
+    return PlainTextResponse(f"{refused}\n", status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,10 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   **_NO_TELEMETRY)
     app.state.settings = settings
     app.state.sparql = service
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, heavy=settings.heavy_requests,
-                       queue=settings.max_queue, wait=settings.timeout, body_seconds=settings.request_seconds)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, body_seconds=settings.request_seconds)
     app.add_middleware(HttpCaching, service=service, max_bytes=settings.cache_mb << 20)  # ETag, 304, HEAD, gzip
     app.add_middleware(RequestLog, in_flight=service.in_flight)  # last: outermost, so it times and logs the 413s too
+    app.add_exception_handler(Busy, _busy)
     for routes in (query_routes, sparql_routes, traverse_routes, editor_routes, pages, report_routes,
                    export_routes):
         app.include_router(routes.router)

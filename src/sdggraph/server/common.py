@@ -29,21 +29,33 @@ def build_dir_of(request: Request) -> Path:
 _BARE_DERIVED = None
 
 
-def derived_of(request: Request):
-    """(Derived, folder) for files made once per version of the graph (see server/derived.py)."""
-    service = getattr(request.app.state, "sparql", None)
-    if service is not None:
-        return service.derived, service.derived_dir()
-    # An app without the SPARQL service (a router mounted alone): keyed by the build's manifest.
-    from ..layout import MANIFEST_FILE, derived_root, require_build
+def _bare_derived():
+    """The Derived of an app without the SPARQL service (a router mounted alone)."""
     from .derived import Derived
 
     global _BARE_DERIVED
     if _BARE_DERIVED is None:
         _BARE_DERIVED = Derived()
+    return _BARE_DERIVED
+
+
+def derived_of(request: Request):
+    """(Derived, folder) for files made once per version of the graph (see server/derived.py)."""
+    service = getattr(request.app.state, "sparql", None)
+    if service is not None:
+        return service.derived, service.derived_dir()
+    # An app without the SPARQL service: keyed by the build's manifest.
+    from ..layout import MANIFEST_FILE, derived_root, require_build
+
     build = require_build(Path(request.app.state.settings.build_dir))
     key = hashlib.sha256((build / MANIFEST_FILE).read_bytes()).hexdigest()[:16]
-    return _BARE_DERIVED, derived_root(build) / f"{key}-0"
+    return _bare_derived(), derived_root(build) / f"{key}-0"
+
+
+def heavy_of(request: Request):
+    """The admission of work computed in the server process (server/heavy.HeavyWork)."""
+    service = getattr(request.app.state, "sparql", None)
+    return (service.derived if service is not None else _bare_derived()).heavy
 
 
 def short_hash(text: str) -> str:

@@ -3,6 +3,9 @@
 `Derived.ensure(path, make)` returns `path`, calling `make(tmp)` to write it only when it is not
 there yet. A lock per file makes concurrent first requests wait for one computation instead of
 each running its own; the file appears atomically (written to a temporary name, then renamed).
+From async code (`aensure`) a computation takes a slot of the server's heavy work (server/heavy.py)
+while it runs; a file on disk, or one being made already (its requests wait for that computation),
+takes none.
 A computation that fails with an SdggraphError (an export that does not pass its profile check)
 is remembered beside the file (`.failed`) and raised again, so a failing export is not recomputed
 per request either. `aensure` does the same from async code on a dedicated thread, so waiting
@@ -16,11 +19,12 @@ import contextlib
 import json
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
 from ..errors import BuildMissingError, CheckFailed, SdggraphError
+from .heavy import HeavyWork
 
 
 @contextlib.contextmanager
@@ -49,7 +53,9 @@ class DerivedFailure(SdggraphError):
 
 
 class Derived:
-    def __init__(self):
+    def __init__(self, heavy: HeavyWork | None = None):
+        self.heavy = heavy or HeavyWork()
+        self._pending: dict[str, Future] = {}  # path -> its computation running now (aensure)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         # One thread: derived work is CPU-bound Python; two at once would only share the GIL.
@@ -106,9 +112,36 @@ class Derived:
 
     async def aensure(self, path: Path, make: Callable[[Path], None]) -> Path:
         path = Path(path)
-        if path.is_file():  # the usual case: no thread hop
+        if path.is_file():  # the usual case: no thread hop, no slot
             return path
-        return await asyncio.wrap_future(self._pool.submit(self.ensure, path, make))
+        self._raise_if_failed(path)
+        key = str(path)
+        work = self._pending.get(key)
+        if work is None:
+            async with self.heavy.slot():  # raises heavy.Busy
+                work = self._pending.get(key)
+                if work is None:
+                    if path.is_file():  # made while this request waited for its slot
+                        return path
+                    work = self._start(key, path, make)
+                return await self._joined(work)
+        return await self._joined(work)
+
+    def _start(self, key: str, path: Path, make: Callable[[Path], None]) -> Future:
+        work = self._pool.submit(self.ensure, path, make)
+        self._pending[key] = work
+
+        def forget(done: Future) -> None:
+            if self._pending.get(key) is done:
+                del self._pending[key]
+
+        work.add_done_callback(forget)
+        return work
+
+    @staticmethod
+    async def _joined(work: Future) -> Path:
+        # shielded: a client that goes away does not cancel the computation the others wait for
+        return await asyncio.shield(asyncio.wrap_future(work))
 
     @staticmethod
     def count(folder: Path, pattern: str) -> int:

@@ -66,7 +66,8 @@ async def get_export(name: str, request: Request, gzip: str = "false", format: s
         path = folder / derived_name("export", name=name, variant=variant)
         if name == "dcat" and not path.is_file() and derived.count(folder, "export-dcat-*") >= MAX_URL_VARIANTS:
             # Host is the client's to choose: past a few, answer without keeping a file per name
-            result = await run_in_threadpool(run_export, name, build_dir_of(request), base_url=base_url)
+            async with derived.heavy.slot():
+                result = await run_in_threadpool(run_export, name, build_dir_of(request), base_url=base_url)
             return Response(result.payload(), media_type=result.payload_media_type(),
                             headers={"Content-Disposition": f'attachment; filename="{result.payload_filename()}"'})
         meta = path.with_name(path.name + ".meta.json")

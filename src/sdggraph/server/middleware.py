@@ -1,4 +1,4 @@
-"""ASGI middleware for every route: admission (body cap, bounded heavy work) and a log line per request.
+"""ASGI middleware for every route: admission of request bodies and a log line per request.
 
 Pure ASGI rather than Starlette's BaseHTTPMiddleware, so streamed responses pass through
 untouched. A route may name its outcome (e.g. "timeout", "refused") in `request.state.outcome`;
@@ -15,11 +15,6 @@ import time
 from .logs import escape, field_separators_escaped
 
 log = logging.getLogger("sdggraph.server.requests")
-
-# Routes that compute in the server process (rdflib, networkx, rendering): their number at once
-# is bounded, so they cannot take every thread and the GIL from the event loop.
-HEAVY_PREFIXES = ("/export/", "/report/", "/traverse/")
-
 
 def _outcome_from_status(status: int) -> str:
     if status < 300:
@@ -132,68 +127,23 @@ def _combine_accept(scope) -> None:
 
 
 class BodyLimit:
-    """Admission of a request: refuses request bodies above max_bytes with 413 (by Content-Length
-    or while reading), bounds the heavy routes (HEAVY_PREFIXES) to `heavy` at once with at most
-    `queue` waiting up to `wait` seconds (else 503 with Retry-After), refuses a body that does not
+    """Admission of a request body: refuses bodies above max_bytes with 413 (by Content-Length
+    or while reading), refuses a body that does not
     arrive within `body_seconds` (408: a client dripping a body would hold its connection and
     task for ever), refuses compressed request bodies (415: nothing here decodes them, so they
-    failed later as "not valid UTF-8"), and joins repeated Accept headers."""
+    failed later as "not valid UTF-8"), and joins repeated Accept headers. (Work the server process
+    computes itself is admitted where it is computed: server/heavy.py.)"""
 
-    def __init__(self, app, max_bytes: int, heavy: int = 2, queue: int = 32, wait: float = 5.0,
-                 body_seconds: float = 15.0):
+    def __init__(self, app, max_bytes: int, body_seconds: float = 15.0):
         self.app = app
         self.max_bytes = max_bytes
         self.body_seconds = body_seconds
-        self.heavy, self.queue, self.wait = heavy, queue, wait
-        self._slots: asyncio.Semaphore | None = None
-        self._loop = None
-        self._waiting = 0
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         _combine_accept(scope)
-        if scope.get("path", "").startswith(HEAVY_PREFIXES):
-            return await self._heavy(scope, receive, send)
         return await self._limit_body(scope, receive, send)
-
-    async def _heavy(self, scope, receive, send):
-        loop = asyncio.get_running_loop()
-        if self._slots is None or self._loop is not loop:  # a semaphore belongs to one event loop
-            self._slots, self._loop = asyncio.Semaphore(self.heavy), loop
-        state = scope.setdefault("state", {})
-        busy = f"the server is computing {self.heavy} exports, reports or walks already; try again later"
-        if not self._slots.locked():
-            await self._slots.acquire()  # free: taken at once
-        elif self._waiting >= self.queue:
-            state["outcome"] = "busy"
-            return await _plain(send, 503, busy, {b"retry-after": b"2"})
-        else:
-            self._waiting += 1
-            try:
-                await asyncio.wait_for(self._slots.acquire(), self.wait)
-            except asyncio.TimeoutError:
-                state["outcome"] = "busy"
-                return await _plain(send, 503, busy, {b"retry-after": b"2"})
-            finally:
-                self._waiting -= 1
-        released = False
-
-        def release():
-            nonlocal released
-            if not released:
-                released = True
-                self._slots.release()
-
-        async def send_and_release(message):
-            if message["type"] == "http.response.start":
-                release()  # the work is done; sending (to a slow reader, perhaps) holds no slot
-            await send(message)
-
-        try:
-            await self._limit_body(scope, receive, send_and_release)
-        finally:
-            release()
 
     async def _limit_body(self, scope, receive, send):
         if scope.get("method") in ("GET", "HEAD", "OPTIONS"):

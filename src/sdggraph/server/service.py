@@ -36,6 +36,7 @@ from ..layout import DATASET_FILE, MANIFEST_FILE, SNAPSHOT_DIR, STORE_DIR, deriv
 from ..store.dataset import DatasetInfo, read_dataset_info
 from .derived import Derived
 from .executor import Job, Outcome, QueryExecutor
+from .heavy import HeavyWork
 from .inprocess import InProcessRunner
 from .middleware import InFlight
 from .protocol import Context
@@ -84,7 +85,7 @@ class SparqlService:
         self._store_path = str(self.build_dir / STORE_DIR)
         self._info: tuple[int, DatasetInfo] | None = None
         self._lock = threading.Lock()
-        self.derived = Derived()
+        self.derived = Derived(HeavyWork(settings.heavy_requests, settings.max_queue, settings.timeout))
         self._manifest: tuple[tuple, str, float] | None = None  # (stat identity, hash, mtime)
         self._generation = 0
         self._updated_at: float | None = None

@@ -13,7 +13,7 @@
 | fast_workers     | SDGGRAPH_FAST_WORKERS       | 1       | extra worker processes kept for short queries (a lane runaway queries cannot take) |
 | fast_seconds     | SDGGRAPH_FAST_SECONDS       | 0.5     | a query running longer is "long": at most `workers` long queries run at once |
 | max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker (queries of a heavy shape are counted apart); more are answered 503 with Retry-After at once |
-| heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once (CPU in the server process); more wait, up to max_queue |
+| heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once in the server process (files already made take no slot); more wait, up to max_queue |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 | memory_store_mb  | SDGGRAPH_MEMORY_STORE_MB    | 32      | a store of at most this many MB on disk is copied into memory by each process that answers queries (2–3× faster questions, ~3× the disk size in RAM per process); larger ones, and the writer's, are read from disk (0 = always from disk) |

@@ -3,7 +3,9 @@
 JSON by default (nodes with labels and types, edges with predicates); an SVG picture with
 `Accept: image/svg+xml` or `format=svg`; and for browsers (`Accept: text/html`) a page with the
 picture inline, its nodes linking to their resource pages. The networkx graph is derived once,
-as the app starts (traverse.graph caches it by build directory), not per request.
+as the app starts (traverse.graph caches it by build directory), not per request. A walk is
+computed in the server process, so it takes a slot of its heavy work (server/heavy.py); a repeat
+is answered from the result cache (server/caching.py) and takes none.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .common import (
     build_dir_of,
     build_dir_of_app,
     error,
+    heavy_of,
     local_href,
     not_acceptable,
     page,
@@ -50,11 +53,17 @@ router = APIRouter(lifespan=lifespan)
 OFFERS = [("application/json", "json"), ("image/svg+xml", "svg"), ("text/html", "html")]
 
 
-def answer(request: Request, compute) -> Response:
-    """Run a traversal (compute(graph) → Subgraph) and render it in the negotiated format."""
+async def answer(request: Request, compute) -> Response:
+    """Run a traversal (compute(graph) → Subgraph) and render it in the negotiated format, in a
+    slot of the server's heavy work, off the event loop."""
     fmt = pick_format(request, OFFERS)
     if fmt is None:
         return not_acceptable(OFFERS)
+    async with heavy_of(request).slot():
+        return await run_in_threadpool(_render, request, fmt, compute)
+
+
+def _render(request: Request, fmt: str, compute) -> Response:
     try:
         g = traverse.graph(build_dir_of(request))
         result = compute(g)
@@ -98,16 +107,16 @@ def _required(request: Request, name: str) -> str:
 
 
 @router.get("/traverse/path")
-def path(request: Request):
-    return answer(request, lambda g: traverse.path(g, _required(request, "from"), _required(request, "to")))
+async def path(request: Request):
+    return await answer(request, lambda g: traverse.path(g, _required(request, "from"), _required(request, "to")))
 
 
 @router.get("/traverse/neighbourhood")
-def neighbourhood(request: Request):
-    return answer(request, lambda g: traverse.neighbourhood(
+async def neighbourhood(request: Request):
+    return await answer(request, lambda g: traverse.neighbourhood(
         g, _required(request, "node"), _int(request.query_params.get("depth"), "depth", 1)))
 
 
 @router.get("/traverse/impact")
-def impact(request: Request):
-    return answer(request, lambda g: traverse.impact(g, _int(request.query_params.get("goal"), "goal")))
+async def impact(request: Request):
+    return await answer(request, lambda g: traverse.impact(g, _int(request.query_params.get("goal"), "goal")))
