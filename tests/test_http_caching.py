@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sdggraph import config
-from sdggraph.layout import DERIVED_DIR
+from sdggraph.layout import DERIVED_DIR, STORE_DIR
 from sdggraph.server.app import create_app
 from sdggraph.server.settings import Settings
 
@@ -183,6 +183,23 @@ def test_cold_and_cached_answers_are_the_same(client):
     assert cold.headers["etag"] == warm.headers["etag"]
 
 
+def test_an_answer_asked_with_no_store_is_not_kept(build_dir, monkeypatch):
+    """Cache-Control: no-store on a request keeps its answer out of the result cache (RFC 9111
+    5.2.1.5; the warm-up asks so, server/warm.py), where no-cache only bypasses it."""
+    from sdggraph.server import caching
+
+    kept, real = [], caching.ResultCache.put
+    monkeypatch.setattr(caching.ResultCache, "put", lambda self, tag, key, entry: (kept.append(key),
+                                                                                  real(self, tag, key, entry)))
+    with TestClient(create_app(Settings(build_dir=build_dir, workers=1))) as test_client:
+        url = "/queries/indikatorer-uten-tall"
+        for ask in (test_client.get, test_client.head):
+            assert ask(url, headers={"cache-control": "no-store"}).status_code == 200
+        assert kept == []
+        assert test_client.get(url, headers={"cache-control": "no-cache"}).status_code == 200
+        assert len(kept) == 1  # no-cache: made anew, and kept for the next
+
+
 def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path, monkeypatch):
     from sdggraph.server import export_routes
 
@@ -198,9 +215,10 @@ def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path, monkeypa
 
     monkeypatch.setattr(export_routes, "run_export", counting)
     served = _copy(build_dir, tmp_path)
-    # timeout: the waiters may wait for a heavy slot as long as the one computation takes on a slow machine
-    # (with the default 5 s, admission answers them 503, as it should; that is tests/test_attacks.py's subject)
-    with TestClient(create_app(Settings(build_dir=served, workers=1, cache_mb=0, timeout=120))) as test_client:
+    # one heavy slot and no queue: the requests that arrive while the export is made wait for that
+    # computation, which holds the one slot; they take none, so none is refused
+    settings = Settings(build_dir=served, workers=1, cache_mb=0, heavy_requests=1, max_queue=0)
+    with TestClient(create_app(settings)) as test_client:
         answers = []
         threads = [threading.Thread(target=lambda: answers.append(test_client.get("/export/ks-taxonomy")))
                    for _ in range(6)]
@@ -285,6 +303,28 @@ def test_every_view_follows_an_update(build_dir, tmp_path):
         assert page.status_code == 200 and "Ny indikator" in page.text
         assert _views(client)["void"] == 2
         assert b"NEW-01" in client.get("/export/ntriples").content
+
+
+def test_a_snapshot_a_reader_worker_still_has_open_stays_on_disk(build_dir, tmp_path, monkeypatch):
+    """With updates enabled, views and reader workers read a snapshot per generation; older ones
+    are removed, except one a reader worker still has open (it is finishing a query there)."""
+    served = _copy(build_dir, tmp_path)
+    auth = {"authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(Settings(build_dir=served, timeout=30, update_token=TOKEN))) as client:
+        service = client.app.state.sparql
+        first = service.current_build()
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert _wait_for(lambda: service.readers.paths_in_use() == {str(first / STORE_DIR)}, 60)  # what it reads
+        monkeypatch.setattr(service.readers, "paths_in_use", lambda: {str(first / STORE_DIR)})
+        snapshots = [first]
+        for number in range(3):
+            insert = (f"INSERT DATA {{ GRAPH <{config.rebase(config.GRAPH_NAMES['asserted'])}> {{ "
+                      f"<urn:x:{number}> <urn:x:p> {number} }} }}")
+            assert client.post("/sparql", data={"update": insert}, headers=auth).status_code == 200
+            snapshots.append(service.current_build())
+        assert first.is_dir()  # held open: kept
+        assert not snapshots[1].exists()  # neither open nor the one before the current: removed
+        assert snapshots[2].is_dir() and snapshots[3].is_dir()
 
 
 def _wait_for(condition, seconds=120.0):

@@ -423,6 +423,7 @@ class _Worker:
                  spool_dir: str | None = None, memory_store_mb: float = 0):
         self.id = next(self._ids)
         self.generation = generation
+        self.store_path = store_path  # the store it has open (a snapshot it reads must stay on disk)
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, name=f"sdggraph-query-worker-{self.id}",
                                        args=(child, store_path, writable, prefixes, memory_mb, spool_dir,
@@ -612,6 +613,12 @@ class QueryExecutor:
                     self._generation += 1
                     if self._started:
                         self._sweep_idle()  # their replacements start now, not at the next request
+
+    def paths_in_use(self) -> set[str]:
+        """The store directories the live workers have open (a busy one on an older snapshot
+        finishes its job on it before it is retired)."""
+        with self._cond:
+            return {worker.store_path for worker in self._workers if worker.process.is_alive()}
 
     def opened_current(self) -> bool:
         """Whether a worker has opened the current store (after `use_store` its replacements are

@@ -184,12 +184,16 @@ class SparqlService:
         log.info("snapshot of the store for views: %s", target)
 
     def _prune_snapshots(self, keep: Path) -> None:
-        """Only the current generation and the one before stay on disk (requests may still read it)."""
+        """Only the current generation and the one before stay on disk (requests may still read
+        it), and any a reader worker still has open (it is finishing a query there); those go at
+        a later prune."""
         root = keep.parent
+        in_use = {str(Path(path).parent) for path in self.readers.paths_in_use()} if self.readers else set()
         older = sorted((p for p in root.iterdir() if p.is_dir() and p != keep and (p / SNAPSHOT_DIR).is_dir()),
                        key=lambda p: p.stat().st_mtime)
         for stale in older[:-1]:
-            shutil.rmtree(stale, ignore_errors=True)
+            if str(stale / SNAPSHOT_DIR) not in in_use:
+                shutil.rmtree(stale, ignore_errors=True)
 
     def run_update(self, answer):
         """Run answer() (an update's protocol.answer) and bump the generation when it succeeded."""
