@@ -113,8 +113,8 @@ def page(service, browser):
 
 def test_the_editor_highlights_sparql(page):
     assert "Spør grafen" in page.title
-    keywords = active(page, ".CodeMirror .cm-keyword")
-    assert keywords and {"PREFIX", "SELECT", "WHERE"} <= {k.text for k in keywords}
+    # read within wait(): the editor may redraw its lines (new elements) while they are read
+    assert wait(page, lambda: {"PREFIX", "SELECT", "WHERE"} <= {k.text for k in active(page, ".CodeMirror .cm-keyword")})
     assert active(page, ".CodeMirror .cm-variable-3, .CodeMirror .cm-atom")  # ?variables have their own colour
 
 

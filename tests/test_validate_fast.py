@@ -176,3 +176,23 @@ def test_same_results_on_the_dcat_profiles(build_dir):
         for shapes_file in (dcat.PROFILE_SHAPES, dcat.RANGE_SHAPES):
             assert profile_results(data, shapes_file, False) == profile_results(data, shapes_file, True), shapes_file
     assert dcat.validate(broken) and not dcat.validate(exported)
+
+
+def test_a_filled_in_message_without_its_language_is_still_told_in_norwegian():
+    """pySHACL drops the language of a SPARQL constraint's message as it fills in {?p}: the
+    Norwegian one is found by its template, whichever order the report holds them in."""
+    from rdflib import Literal
+    from rdflib.namespace import SH
+
+    from sdggraph.export.common import _norwegian_message
+
+    shapes, report = Graph(), Graph()
+    constraint, result = BNode(), BNode()
+    shapes.add((constraint, SH.message, Literal("Bruk dcterms, ikke {?p}.", lang="nb")))
+    shapes.add((constraint, SH.message, Literal("Use dcterms, not {?p}.", lang="en")))
+    report.add((result, SH.sourceConstraint, constraint))
+    for text in ("Use dcterms, not dc:title.", "Bruk dcterms, ikke dc:title.", "Aaa"):
+        report.add((result, SH.resultMessage, Literal(text)))
+    assert _norwegian_message(report, result, shapes) == "Bruk dcterms, ikke dc:title."
+    report.add((result, SH.resultMessage, Literal("Tagget melding", lang="nb")))
+    assert _norwegian_message(report, result, shapes) == "Tagget melding"

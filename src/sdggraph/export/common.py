@@ -310,10 +310,7 @@ def check_profile(data: Graph, shapes_file: str | Path, reference: bool | None =
         _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True)
     violations, warnings = set(), set()
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        messages = list(report.objects(result, SH.resultMessage))
-        message = next((str(m) for m in messages if getattr(m, "language", None) == "nb"),
-                       str(messages[0]) if messages else "")
-        line = f"{report.value(result, SH.focusNode)}: {message}"
+        line = f"{report.value(result, SH.focusNode)}: {_norwegian_message(report, result, shapes)}"
         path, value = report.value(result, SH.resultPath), report.value(result, SH.value)
         if isinstance(path, URIRef):
             line += f" (sti {path})"
@@ -321,6 +318,28 @@ def check_profile(data: Graph, shapes_file: str | Path, reference: bool | None =
             line += f" [verdi {value}]"
         (warnings if report.value(result, SH.resultSeverity) == SH.Warning else violations).add(line)
     return sorted(violations), sorted(warnings)
+
+
+_FILLED_IN = re.compile(r"\\\{\\[?$]\w+\\\}")  # a {?var} or {$var} of a message, as re.escape writes it
+
+
+def _norwegian_message(report: Graph, result, shapes: Graph) -> str:
+    """A validation result's message in Norwegian. pySHACL drops the language of a message where it
+    fills in {?var} (SPARQL constraints): that one is found by the shape's Norwegian template."""
+    from rdflib.namespace import SH
+
+    messages = sorted(report.objects(result, SH.resultMessage))
+    tagged = [str(m) for m in messages if getattr(m, "language", None) == "nb"]
+    if tagged or not messages:
+        return tagged[0] if tagged else ""
+    for source in (report.value(result, SH.sourceConstraint), report.value(result, SH.sourceShape)):
+        for template in shapes.objects(source, SH.message) if source is not None else ():
+            if getattr(template, "language", None) == "nb":
+                made = re.compile(_FILLED_IN.sub(".*", re.escape(str(template))), re.S)
+                found = [str(m) for m in messages if made.fullmatch(str(m))]
+                if found:
+                    return found[0]
+    return str(messages[0])
 
 
 # ---- bytes ----------------------------------------------------------------------------------
