@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from sdggraph.layout import DATASET_FILE, MANIFEST_FILE
+from sdggraph.layout import MANIFEST_FILE
 from sdggraph.query import named as named_queries
 
 
@@ -24,10 +24,10 @@ def national(repo_root):
 
 
 def test_clones_are_labelled_synthetic_and_hold_asker_once_each(national, build_dir, tmp_path):
-    counts = national.generate(build_dir, tmp_path, kommuner=2)
+    counts, paths = national.generate(build_dir, tmp_path, kommuner=2, parts=2)
     national.write_manifest(build_dir, tmp_path, counts, kommuner=2)
-    lines = (tmp_path / DATASET_FILE).read_text(encoding="utf-8").splitlines()
-    assert len(lines) == sum(counts.values())
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == sum(counts.values()) and len(paths) == 2 and all(path.stat().st_size for path in paths)
     asker, first, second = (national.kommune_graph(n) for n in ("3203", "9001", "9002"))
     assert counts[first] == counts[second] == counts[asker] + 1  # + the synthetic label
     for number in ("9001", "9002"):

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
@@ -30,6 +29,7 @@ from ..check.validate import results_of
 from ..errors import CheckFailed
 from ..forked import Beside
 from ..layout import DATASET_FILE, LAYERS, LOCATIONS_FILE, MANIFEST_FILE, STORE_DIR, graph_iri
+from ..store.loading import load_files
 from ..terms import RDF_TYPE_ONLY, new_graph, to_ox
 from . import ontology_docs
 from .inference import infer, use_reference
@@ -229,11 +229,7 @@ def write_outputs(target: Path, layers: dict[str, set]) -> None:
 
 def _load_store(target: Path, failure: list) -> None:
     try:
-        store = pyoxigraph.Store(str(target / STORE_DIR))
-        store.bulk_load(path=str(target / DATASET_FILE), format=pyoxigraph.RdfFormat.N_QUADS)
-        store.flush()
-        store.optimize()
-        del store
+        load_files(target / STORE_DIR, [target / DATASET_FILE])
     except BaseException as error:  # raised again in the building thread
         failure.append(error)
 
