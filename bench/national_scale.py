@@ -278,6 +278,13 @@ def main(argv=None) -> int:
                 worst = max(worst, cold)
                 colds[query.name] = cold
                 print(f"{query.name:<32} {status:>6} {rows:>8} {cold:>12.1f} {warm:>12.2f}", flush=True)
+            # above the service's derived limit: a page is labelled from the store, an export is refused
+            for url in (f"/kommune/{asked}/indicator/HEL-01", f"/kommune/{asked}/sub-goal/KLI-1", "/export/turtle",
+                        "/traverse/impact?goal=3"):
+                started = time.perf_counter()
+                answer = client.get(base + url, headers={"Accept": "text/html"})
+                print(f"GET {url}: {answer.status_code} in {(time.perf_counter() - started) * 1000:.0f} ms"
+                      + (f" ({answer.text.strip()[:90]}…)" if answer.status_code == 503 else ""), flush=True)
         each: dict[int, int] = {}
         rss = rss_bytes(process.pid, each)
         print(f"\nRSS of the service (main process + query workers): {rss / 2**20:.0f} MiB  (target <= 2048 MiB); "

@@ -119,8 +119,8 @@ def register(subparsers, common) -> None:
                     "change the served store until the next build). Other settings: SDGGRAPH_MAX_ROWS, "
                     "SDGGRAPH_MAX_BODY_BYTES, SDGGRAPH_MAX_RESULT_BYTES, SDGGRAPH_WORKER_MEMORY_MB, "
                     "SDGGRAPH_QUERY_TIMEOUT, SDGGRAPH_WORKERS, SDGGRAPH_FAST_WORKERS, SDGGRAPH_FAST_SECONDS, "
-                    "SDGGRAPH_MAX_QUEUE, SDGGRAPH_HEAVY_REQUESTS, SDGGRAPH_HTTP_PROCESSES, SDGGRAPH_LOG_FORMAT, "
-                    "SDGGRAPH_WARM_DERIVED.")
+                    "SDGGRAPH_MAX_QUEUE, SDGGRAPH_HEAVY_REQUESTS, SDGGRAPH_DERIVED_LIMIT, SDGGRAPH_HTTP_PROCESSES, "
+                    "SDGGRAPH_LOG_FORMAT, SDGGRAPH_WARM_DERIVED.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--timeout", type=float, default=None,

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from .. import config
 from . import negotiation
@@ -56,6 +56,29 @@ def heavy_of(request: Request):
     """The admission of work computed in the server process (server/heavy.HeavyWork)."""
     service = getattr(request.app.state, "sparql", None)
     return (service.derived if service is not None else _bare_derived()).heavy
+
+
+def too_large(request: Request, command: str) -> Response | None:
+    """503 when the graph has more triples than the service derives exports, reports and walks
+    from in its own process (settings.derived_limit: rdflib and networkx take minutes and
+    gigabytes at national scale), saying which command makes it offline; else None."""
+    if not over_derived_limit(request.app):
+        return None
+    triples, limit = request.app.state.sparql.dataset_info().triples, request.app.state.settings.derived_limit
+    return PlainTextResponse(
+        f"the graph has {triples:,} triples, more than the {limit:,} the service makes this from in its own process "
+        f"(SDGGRAPH_DERIVED_LIMIT); make it with `{command}` on the build; SPARQL, the named questions and the "
+        f"pages answer as before\n", status_code=503)
+
+
+def over_derived_limit(app) -> bool:
+    """Whether the graph is above settings.derived_limit (see too_large)."""
+    service = getattr(app.state, "sparql", None)
+    limit = app.state.settings.derived_limit
+    try:
+        return bool(service is not None and limit and service.dataset_info().triples > limit)
+    except (OSError, ValueError, KeyError):  # no build yet: the routes say so
+        return False
 
 
 def short_hash(text: str) -> str:

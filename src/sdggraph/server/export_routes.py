@@ -24,7 +24,7 @@ from ..export import FORMATS, run_export
 from ..export.common import gzip_bytes
 from ..export.dumps import context_text, published_context
 from ..layout import derived_name
-from .common import build_dir_of, derived_of, short_hash
+from .common import build_dir_of, derived_of, short_hash, too_large
 from .derived import DerivedFailure
 
 router = APIRouter()
@@ -53,6 +53,8 @@ MAX_URL_VARIANTS = 8  # derived files per distinct base URL (dcat names the URL 
 async def get_export(name: str, request: Request, gzip: str = "false", format: str = "csv"):
     if name not in FORMATS:
         return _text(f"ukjent eksportformat '{name}'; kjente: {', '.join(FORMATS)}", 404)
+    if (refused := too_large(request, f"sdggraph export {name}")) is not None:
+        return refused
     base_url = str(request.base_url)
     variant = ""
     if name in TABLE_EXPORTS:

@@ -27,7 +27,7 @@ from .. import config
 from ..errors import BuildMissingError
 from ..query import traverse
 from . import comparison_pages, negotiation, serialize
-from .common import build_dir_of, local_href, page, pick_format
+from .common import build_dir_of, local_href, over_derived_limit, page, pick_format
 
 router = APIRouter()
 
@@ -99,13 +99,30 @@ def ontology_triples(store: pyoxigraph.Store) -> list[pyoxigraph.Triple]:
 # ---- HTML ---------------------------------------------------------------------------------
 
 class Labeller:
-    """Labels for IRIs from the traversal graph (derived once per build)."""
+    """Labels for IRIs: from the traversal graph (derived once per build), or, for a graph above
+    settings.derived_limit (none is derived in the server process), from the store, chosen as the
+    traversal graph chooses them (traverse.best_label)."""
 
-    def __init__(self, g):
-        self.g = g
+    def __init__(self, g=None, store: pyoxigraph.Store | None = None):
+        self.g, self.store = g, store
+        self._found: dict[str, str] = {}
 
     def __call__(self, iri: str) -> str:
-        return self.g.nodes[iri]["label"] if iri in self.g else traverse.local_name(iri)
+        if self.g is not None:
+            return self.g.nodes[iri]["label"] if iri in self.g else traverse.local_name(iri)
+        if iri not in self._found:
+            self._found[iri] = self._from_store(iri)
+        return self._found[iri]
+
+    def _from_store(self, iri: str) -> str:
+        try:
+            subject = pyoxigraph.NamedNode(iri)
+        except ValueError:
+            return traverse.local_name(iri)
+        literals = [(quad.predicate.value, quad.object.value, quad.object.language)
+                    for quad in self.store.quads_for_pattern(subject, None, None, None)
+                    if isinstance(quad.object, pyoxigraph.Literal)]
+        return traverse.best_label(literals, iri)
 
     def link(self, iri: str) -> str:
         return (f'<a href="{escape(local_href(iri))}" title="{escape(iri)}">{escape(self(iri))}</a>')
@@ -502,7 +519,7 @@ def serve_resource(request: Request, iri: str) -> Response:
         triples = ontology_triples(store) if is_ontology else resource.triples()
         return Response(serialize.triples(triples, fmt, prefixes), media_type=RDF_MEDIA[fmt],
                         headers={"Vary": "Accept"})
-    label = Labeller(traverse.graph(build_dir))
+    label = Labeller(store=store) if over_derived_limit(request.app) else Labeller(traverse.graph(build_dir))
     html = resource_html(store, resource, label)
     if is_ontology:
         html = html.replace("</main>", ontology_terms_html(ontology_triples(store), label) + "</main>")

@@ -21,7 +21,7 @@ from ..errors import BuildMissingError, SdggraphError
 from ..layout import derived_name
 from ..report.coverage import coverage_report, distribution, distribution_mismatches
 from ..report.render import FORMATS, MEDIA_TYPES, render
-from .common import build_dir_of, derived_of
+from .common import build_dir_of, derived_of, too_large
 from .derived import DerivedFailure
 
 router = APIRouter()
@@ -42,7 +42,9 @@ def _made_line(request: Request) -> str:
     return f'<p class="made" style="color:#666;font-size:.85em">{escape(text)}</p>'
 
 
-async def _derived_file(request: Request, name: str, make, media_type: str, headers: dict) -> Response:
+async def _derived_file(request: Request, name: str, make, media_type: str, headers: dict, command: str) -> Response:
+    if (refused := too_large(request, command)) is not None:
+        return refused
     try:
         derived, folder = derived_of(request)
         path = await derived.aensure(folder / name, make)
@@ -67,7 +69,8 @@ async def get_coverage(request: Request, format: str = "html"):
         tmp.write_bytes(text.encode("utf-8"))
 
     headers = {} if format == "html" else {"Content-Disposition": f'inline; filename="dekningsrapport.{format}"'}
-    return await _derived_file(request, derived_name("coverage", format=format), make, MEDIA_TYPES[format], headers)
+    return await _derived_file(request, derived_name("coverage", format=format), make, MEDIA_TYPES[format], headers,
+                               f"sdggraph report coverage --format {format}")
 
 
 @router.get("/report/distribution", summary="The indicator set in the graph beside the report's distribution")
@@ -88,4 +91,5 @@ async def get_distribution(request: Request, format: str = "json"):
             tmp.write_bytes(json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
 
     media_type = MEDIA_TYPES["csv"] if format == "csv" else "application/json"
-    return await _derived_file(request, derived_name("distribution", format=format), make, media_type, {})
+    return await _derived_file(request, derived_name("distribution", format=format), make, media_type, {},
+                               "sdggraph report distribution")

@@ -14,6 +14,7 @@
 | fast_seconds     | SDGGRAPH_FAST_SECONDS       | 0.5     | a query running longer is "long": at most `workers` long queries run at once |
 | max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker (queries of a heavy shape are counted apart); more are answered 503 with Retry-After at once |
 | heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once in the server process (files already made take no slot); more wait, up to max_queue |
+| derived_limit    | SDGGRAPH_DERIVED_LIMIT      | 1000000 | triples above which the service makes no exports, reports or walks (rdflib and networkx, in its own process: minutes and gigabytes at national scale) and answers them 503 saying which command makes them; pages then label from the store (0 = no limit) |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 | memory_store_mb  | SDGGRAPH_MEMORY_STORE_MB    | 32      | a store of at most this many MB on disk is copied into memory by each process that answers queries (2–3× faster questions, ~3× the disk size in RAM per process); larger ones, and the writer's, are read from disk (0 = always from disk) |
@@ -67,6 +68,7 @@ class Settings:
     fast_seconds: float = 0.5
     max_queue: int = 32
     heavy_requests: int = 2
+    derived_limit: int = 1_000_000
     log_format: str = "text"
     cache_mb: int = 64
     memory_store_mb: float = 32
@@ -84,9 +86,10 @@ class Settings:
             raise SdggraphError("at least one worker process is needed")
         if self.max_rows < 1 or self.max_body_bytes < 1 or self.max_result_bytes < 1:
             raise SdggraphError("max rows, max body bytes and max result bytes must be positive")
-        if self.fast_workers < 0 or self.fast_seconds <= 0 or self.max_queue < 0 or self.heavy_requests < 1:
-            raise SdggraphError("fast workers and max queue must be 0 or more, fast seconds positive, "
-                                "heavy requests at least 1")
+        if (self.fast_workers < 0 or self.fast_seconds <= 0 or self.max_queue < 0 or self.heavy_requests < 1
+                or self.derived_limit < 0):
+            raise SdggraphError("fast workers, max queue and the derived limit must be 0 or more, fast seconds "
+                                "positive, heavy requests at least 1")
         if self.memory_store_mb < 0:
             raise SdggraphError("memory store MB must be 0 or more")
         if self.inprocess_threads < 0 or self.inprocess_seconds <= 0:
@@ -125,6 +128,7 @@ class Settings:
             "fast_seconds": _env("SDGGRAPH_FAST_SECONDS", float, cls.fast_seconds),
             "max_queue": _env("SDGGRAPH_MAX_QUEUE", int, cls.max_queue),
             "heavy_requests": _env("SDGGRAPH_HEAVY_REQUESTS", int, cls.heavy_requests),
+            "derived_limit": _env("SDGGRAPH_DERIVED_LIMIT", int, cls.derived_limit),
             "log_format": _env("SDGGRAPH_LOG_FORMAT", str, cls.log_format),
             "cache_mb": _env("SDGGRAPH_CACHE_MB", int, cls.cache_mb),
             "memory_store_mb": _env("SDGGRAPH_MEMORY_STORE_MB", float, cls.memory_store_mb),

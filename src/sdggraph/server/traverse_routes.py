@@ -26,24 +26,19 @@ from .common import (
     heavy_of,
     local_href,
     not_acceptable,
+    over_derived_limit,
     page,
     pick_format,
+    too_large,
 )
-
-WARM_LIMIT = 1_000_000  # triples: a larger graph (national scale) is derived at its first use instead
 
 
 @asynccontextmanager
 async def lifespan(app):
-    """Derive the networkx graph as the app starts (it is cached per build), not at a first request;
-    for a graph above WARM_LIMIT (minutes and gigabytes in networkx) the SPARQL service starts
-    without waiting and the graph is derived at the first page or traversal."""
-    try:
-        service = getattr(app.state, "sparql", None)
-        large = service is not None and service.dataset_info().triples > WARM_LIMIT
-    except (OSError, ValueError, KeyError):
-        large = False
-    if not large:
+    """Derive the networkx graph as the app starts (it is cached per build), not at a first
+    request; not for a graph above settings.derived_limit (minutes and gigabytes in networkx):
+    walks are then answered 503 and pages label from the store."""
+    if not over_derived_limit(app):
         await run_in_threadpool(traverse.graph, build_dir_of_app(app))
     yield
 
@@ -59,6 +54,8 @@ async def answer(request: Request, compute) -> Response:
     fmt = pick_format(request, OFFERS)
     if fmt is None:
         return not_acceptable(OFFERS)
+    if (refused := too_large(request, f"sdggraph traverse {request.url.path.rsplit('/', 1)[-1]}")) is not None:
+        return refused
     async with heavy_of(request).slot():
         return await run_in_threadpool(_render, request, fmt, compute)
 
