@@ -200,25 +200,14 @@ def test_an_answer_asked_with_no_store_is_not_kept(build_dir, monkeypatch):
         assert len(kept) == 1  # no-cache: made anew, and kept for the next
 
 
-def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path, monkeypatch):
-    from sdggraph.server import export_routes
-
-    made = []
-    real = export_routes.run_export
-
-    def counting(*args, **kwargs):
-        if made:
-            raise AssertionError("an export was computed a second time")
-        made.append(args[0])
-        time.sleep(0.3)  # long enough for the other requests to arrive meanwhile
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(export_routes, "run_export", counting)
+def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path):
     served = _copy(build_dir, tmp_path)
-    # one heavy slot and no queue: the requests that arrive while the export is made wait for that
-    # computation, which holds the one slot; they take none, so none is refused
+    # one heavy slot and no queue: the requests that arrive while the export is made (seconds: the
+    # derive child starts, then computes) wait for that computation, which holds the one slot;
+    # they take none, so none is refused
     settings = Settings(build_dir=served, workers=1, cache_mb=0, heavy_requests=1, max_queue=0)
     with TestClient(create_app(settings)) as test_client:
+        derived = test_client.app.state.sparql.derived
         answers = []
         threads = [threading.Thread(target=lambda: answers.append(test_client.get("/export/ks-taxonomy")))
                    for _ in range(6)]
@@ -228,10 +217,10 @@ def test_exports_are_made_once_and_served_as_files(build_dir, tmp_path, monkeypa
             thread.join()
         assert [a.status_code for a in answers] == [200] * 6
         assert len({a.content for a in answers}) == 1
-        assert made == ["ks-taxonomy"]
+        assert derived.computed == 1 and derived.child.started == 1  # made once, in the derive child
         # a second request, without any cache in memory, reads the file
         assert test_client.get("/export/ks-taxonomy", headers={"cache-control": "no-cache"}).status_code == 200
-        assert list((served / DERIVED_DIR).glob("*/export-ks-taxonomy"))
+        assert derived.computed == 1
 
 
 def test_derived_lock_computes_once_under_concurrency(tmp_path):

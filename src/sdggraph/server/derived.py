@@ -5,7 +5,8 @@ there yet. A lock per file makes concurrent first requests wait for one computat
 each running its own; the file appears atomically (written to a temporary name, then renamed).
 From async code (`aensure`) a computation takes a slot of the server's heavy work (server/heavy.py)
 while it runs; a file on disk, or one being made already (its requests wait for that computation),
-takes none.
+takes none. The computations themselves run in a child process (`self.child`, server/derive_child.py),
+so they hold neither the server's GIL nor its memory.
 A computation that fails with an SdggraphError (an export that does not pass its profile check)
 is remembered beside the file (`.failed`) and raised again, so a failing export is not recomputed
 per request either. `aensure` does the same from async code on a dedicated thread, so waiting
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import BuildMissingError, CheckFailed, SdggraphError
+from .derive_child import ChildFailed, DeriveChild
 from .heavy import HeavyWork
 
 
@@ -53,8 +55,9 @@ class DerivedFailure(SdggraphError):
 
 
 class Derived:
-    def __init__(self, heavy: HeavyWork | None = None):
+    def __init__(self, heavy: HeavyWork | None = None, child: DeriveChild | None = None):
         self.heavy = heavy or HeavyWork()
+        self.child = child or DeriveChild()
         self._pending: dict[str, Future] = {}  # path -> its computation running now (aensure)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -89,6 +92,8 @@ class Derived:
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             try:
                 make(tmp)
+            except ChildFailed as failure:  # it may succeed another time: not remembered
+                raise DerivedFailure(503, str(failure)) from failure
             except CheckFailed as failure:
                 self._remember(path, 422, str(failure))
                 raise DerivedFailure(422, str(failure)) from failure
@@ -150,3 +155,4 @@ class Derived:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.child.close()

@@ -129,7 +129,7 @@ RESULT_FORMATS = {"json": pyoxigraph.QueryResultsFormat.JSON, "xml": pyoxigraph.
                   "csv": pyoxigraph.QueryResultsFormat.CSV, "tsv": pyoxigraph.QueryResultsFormat.TSV}
 
 
-def _limit_memory(megabytes: int) -> None:
+def limit_memory(megabytes: int) -> None:
     if megabytes:
         import resource
         limit = megabytes * 1024 * 1024
@@ -317,7 +317,7 @@ _starter_lock = threading.Lock()
 _starter: tuple[int, queue.SimpleQueue] | None = None  # (pid, requests to its starter thread)
 
 
-def _start_process(process) -> None:
+def start_process(process) -> None:
     """process.start() in this process's worker-starting thread, which lives as long as the process.
 
     A worker started by a request's pool thread (the replacement of one stopped at the timeout)
@@ -378,7 +378,7 @@ def _worker_main(conn, store_path: str, writable: bool, prefixes: dict, memory_m
                  spool_dir: str | None, parent: int, memory_store_mb: float) -> None:
     die_with_parent(parent, signal.SIGKILL)  # even mid-query
     try:
-        _limit_memory(memory_mb)
+        limit_memory(memory_mb)
         store = pyoxigraph.Store(store_path) if writable else open_for_queries(store_path, memory_store_mb)
     except BaseException as error:  # tell the parent why, instead of dying silently
         conn.send(("failed", f"{type(error).__name__}: {error}"))
@@ -429,7 +429,7 @@ class _Worker:
                                        args=(child, store_path, writable, prefixes, memory_mb, spool_dir,
                                              os.getpid(), memory_store_mb),
                                        daemon=True)
-        _start_process(self.process)
+        start_process(self.process)
         child.close()
         self._kill_lock = threading.Lock()
         self.long = False  # the current job holds a long slot

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -49,6 +50,22 @@ TABLE_FORMATS = ("csv", "xlsx")
 MAX_URL_VARIANTS = 8  # derived files per distinct base URL (dcat names the URL the client used)
 
 
+def write_export(tmp: Path, meta: Path, name: str, build_dir: Path, table_format: str, base_url: str) -> None:
+    """Export `name` into `tmp`, its media type and file name into `meta` (in the derive child)."""
+    result = run_export(name, build_dir, table_format=table_format, base_url=base_url)
+    about = {"media_type": result.payload_media_type(), "filename": result.payload_filename()}
+    meta_tmp = meta.with_name(meta.name + ".tmp")
+    meta_tmp.write_text(json.dumps(about), encoding="utf-8")
+    os.replace(meta_tmp, meta)
+    tmp.write_bytes(result.payload())
+
+
+def export_payload(name: str, build_dir: Path, base_url: str) -> tuple[bytes, str, str]:
+    """Export `name`: its bytes, media type and file name (in the derive child)."""
+    result = run_export(name, build_dir, base_url=base_url)
+    return result.payload(), result.payload_media_type(), result.payload_filename()
+
+
 @router.get("/export/{name}", summary="Download an export of the built graph")
 async def get_export(name: str, request: Request, gzip: str = "false", format: str = "csv"):
     if name not in FORMATS:
@@ -69,18 +86,14 @@ async def get_export(name: str, request: Request, gzip: str = "false", format: s
         if name == "dcat" and not path.is_file() and derived.count(folder, "export-dcat-*") >= MAX_URL_VARIANTS:
             # Host is the client's to choose: past a few, answer without keeping a file per name
             async with derived.heavy.slot():
-                result = await run_in_threadpool(run_export, name, build_dir_of(request), base_url=base_url)
-            return Response(result.payload(), media_type=result.payload_media_type(),
-                            headers={"Content-Disposition": f'attachment; filename="{result.payload_filename()}"'})
+                payload, media_type, filename = await run_in_threadpool(
+                    derived.child.call, export_payload, name, build_dir_of(request), base_url)
+            return Response(payload, media_type=media_type,
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
         meta = path.with_name(path.name + ".meta.json")
 
-        def make(tmp):
-            result = run_export(name, build_dir_of(request), table_format=format, base_url=base_url)
-            about = {"media_type": result.payload_media_type(), "filename": result.payload_filename()}
-            meta_tmp = meta.with_name(meta.name + ".tmp")
-            meta_tmp.write_text(json.dumps(about), encoding="utf-8")
-            os.replace(meta_tmp, meta)
-            tmp.write_bytes(result.payload())
+        def make(tmp):  # on the derive thread; the export is made in the derive child
+            derived.child.call(write_export, tmp, meta, name, build_dir_of(request), format, base_url)
 
         path = await derived.aensure(path, make)
         about = json.loads(meta.read_text(encoding="utf-8"))

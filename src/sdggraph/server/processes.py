@@ -41,7 +41,7 @@ def die_with_parent(parent: int, signum: int) -> None:
     """Linux: the kernel sends `signum` to this process when its parent ends (PR_SET_PDEATHSIG).
 
     "Parent" is the *thread* that started this process: it must be one that lasts (the
-    supervisor's main thread; executor._start_process for query workers). If the parent died
+    supervisor's main thread; executor.start_process for query workers). If the parent died
     before the prctl took effect, no signal will come: then exit at once."""
     try:
         import ctypes

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from html import escape
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -42,6 +43,28 @@ def _made_line(request: Request) -> str:
     return f'<p class="made" style="color:#666;font-size:.85em">{escape(text)}</p>'
 
 
+def write_coverage(tmp: Path, build_dir: Path, format: str, made_line: str) -> None:
+    """The coverage report in `format` into `tmp` (in the derive child)."""
+    text = render(coverage_report(build_dir=build_dir), format)
+    if format == "html":
+        text = text.replace("</body>", made_line + "</body>", 1)
+    tmp.write_bytes(text.encode("utf-8"))
+
+
+def write_distribution(tmp: Path, build_dir: Path, format: str) -> None:
+    """The indicator set's distribution beside the report's, as csv or json, into `tmp` (in the derive child)."""
+    records = distribution(build_dir=build_dir)
+    if format == "csv":
+        from ..cli.report import distribution_table
+        from ..query.results import format_rows
+
+        header, rows = distribution_table(records)
+        tmp.write_bytes(format_rows(header, rows, "csv").encode("utf-8"))
+    else:
+        body = {"reproduces_report": not distribution_mismatches(records), "distribution": records}
+        tmp.write_bytes(json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
 async def _derived_file(request: Request, name: str, make, media_type: str, headers: dict, command: str) -> Response:
     if (refused := too_large(request, command)) is not None:
         return refused
@@ -62,11 +85,8 @@ async def get_coverage(request: Request, format: str = "html"):
     if format not in FORMATS:
         return _text(f"ukjent format '{format}'; kjente: {', '.join(FORMATS)}", 400)
 
-    def make(tmp):
-        text = render(coverage_report(build_dir=build_dir_of(request)), format)
-        if format == "html":
-            text = text.replace("</body>", _made_line(request) + "</body>", 1)
-        tmp.write_bytes(text.encode("utf-8"))
+    def make(tmp):  # on the derive thread; the report is made in the derive child
+        derived_of(request)[0].child.call(write_coverage, tmp, build_dir_of(request), format, _made_line(request))
 
     headers = {} if format == "html" else {"Content-Disposition": f'inline; filename="dekningsrapport.{format}"'}
     return await _derived_file(request, derived_name("coverage", format=format), make, MEDIA_TYPES[format], headers,
@@ -79,16 +99,7 @@ async def get_distribution(request: Request, format: str = "json"):
         return _text(f"ukjent format '{format}'; kjente: json, csv", 400)
 
     def make(tmp):
-        records = distribution(build_dir=build_dir_of(request))
-        if format == "csv":
-            from ..cli.report import distribution_table
-            from ..query.results import format_rows
-
-            header, rows = distribution_table(records)
-            tmp.write_bytes(format_rows(header, rows, "csv").encode("utf-8"))
-        else:
-            body = {"reproduces_report": not distribution_mismatches(records), "distribution": records}
-            tmp.write_bytes(json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
+        derived_of(request)[0].child.call(write_distribution, tmp, build_dir_of(request), format)
 
     media_type = MEDIA_TYPES["csv"] if format == "csv" else "application/json"
     return await _derived_file(request, derived_name("distribution", format=format), make, media_type, {},

@@ -34,6 +34,7 @@ from pathlib import Path
 from .. import config
 from ..layout import DATASET_FILE, MANIFEST_FILE, SNAPSHOT_DIR, STORE_DIR, derived_root, require_build
 from ..store.dataset import DatasetInfo, read_dataset_info
+from .derive_child import DeriveChild
 from .derived import Derived
 from .executor import Job, Outcome, QueryExecutor
 from .heavy import HeavyWork
@@ -85,7 +86,8 @@ class SparqlService:
         self._store_path = str(self.build_dir / STORE_DIR)
         self._info: tuple[int, DatasetInfo] | None = None
         self._lock = threading.Lock()
-        self.derived = Derived(HeavyWork(settings.heavy_requests, settings.max_queue, settings.timeout))
+        self.derived = Derived(HeavyWork(settings.heavy_requests, settings.max_queue, settings.timeout),
+                               DeriveChild(memory_mb=settings.worker_memory_mb))
         self._manifest: tuple[tuple, str, float] | None = None  # (stat identity, hash, mtime)
         self._generation = 0
         self._updated_at: float | None = None

@@ -14,7 +14,7 @@
 | fast_seconds     | SDGGRAPH_FAST_SECONDS       | 0.5     | a query running longer is "long": at most `workers` long queries run at once |
 | max_queue        | SDGGRAPH_MAX_QUEUE          | 32      | requests that may wait for a worker (queries of a heavy shape are counted apart); more are answered 503 with Retry-After at once |
 | heavy_requests   | SDGGRAPH_HEAVY_REQUESTS     | 2       | exports, reports and walks computed at once in the server process (files already made take no slot); more wait, up to max_queue |
-| derived_limit    | SDGGRAPH_DERIVED_LIMIT      | 1000000 | triples above which the service makes no exports, reports or walks (rdflib and networkx, in its own process: minutes and gigabytes at national scale) and answers them 503 saying which command makes them; pages then label from the store (0 = no limit) |
+| derived_limit    | SDGGRAPH_DERIVED_LIMIT      | 250000  | triples above which the service makes no exports, reports or walks (rdflib and networkx, in its own process: all of Asker's 38 k made it grow by ~150 MB, so ~1 GB at the limit; minutes and gigabytes at national scale) and answers them 503 saying which command makes them; pages then label from the store (0 = no limit) |
 | log_format       | SDGGRAPH_LOG_FORMAT         | text    | `text` or `json` (JSON lines) |
 | cache_mb         | SDGGRAPH_CACHE_MB           | 64      | bytes of GET answers kept in memory for repeat requests (0 = no result cache; ETags and 304 still work) |
 | memory_store_mb  | SDGGRAPH_MEMORY_STORE_MB    | 32      | a store of at most this many MB on disk is copied into memory by each process that answers queries (2–3× faster questions, ~3× the disk size in RAM per process); larger ones, and the writer's, are read from disk (0 = always from disk) |
@@ -68,7 +68,7 @@ class Settings:
     fast_seconds: float = 0.5
     max_queue: int = 32
     heavy_requests: int = 2
-    derived_limit: int = 1_000_000
+    derived_limit: int = 250_000
     log_format: str = "text"
     cache_mb: int = 64
     memory_store_mb: float = 32

@@ -5,7 +5,8 @@ the first request they cost that client, and everyone asking at the same time, t
 (~10 s of CPU for all of them, the KS export alone ~2 s): 45 clients asking for one export on a
 fresh server got 503 for its first 7 s. So the service makes them itself, in the background, when
 it starts and when it sees a new build (it looks every `POLL_SECONDS`), through its own routes
-(the same code and admission, so the same files), one at a time on the derive thread. Requests that come first
+(the same code and admission, so the same files), one at a time, in the derive child
+(server/derive_child.py). Requests that come first
 wait for the computation already running, as before. Files named after the address a client used
 (the DCAT export, VoID, the service description) are left to their first request; so are the
 versions made by SPARQL Updates (each update would cost a full round).
