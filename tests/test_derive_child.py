@@ -77,3 +77,27 @@ def test_an_idle_child_stops_and_the_next_call_starts_another():
         assert child.call(where) != first and child.started == 2
     finally:
         child.close()
+
+
+def test_closing_stops_a_child_mid_computation_at_once():
+    """SIGTERM must not wait for an export: close() kills the child, the waiting call lets go."""
+    import threading
+
+    child, raised = DeriveChild(seconds=60), []
+    child.call(where)  # started
+
+    def slow():
+        try:
+            child.call(fails, "slow")
+        except ChildFailed as error:
+            raised.append(error)
+
+    caller = threading.Thread(target=slow)
+    caller.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    child.close()
+    caller.join(5)
+    assert time.monotonic() - started < 3 and raised and not caller.is_alive()
+    with pytest.raises(ChildFailed):
+        child.call(where)  # closed: no new child

@@ -72,6 +72,7 @@ class DeriveChild:
         self._calls = 0
         self._idle_timer: threading.Timer | None = None
         self.started = 0  # children started (tests)
+        self._closed = False
 
     def call(self, fn, *args):
         with self._lock:
@@ -102,6 +103,8 @@ class DeriveChild:
     def _start(self) -> None:
         if self._process is not None and self._process.is_alive():
             return
+        if self._closed:
+            raise ChildFailed("the service is stopping")
         self._stop()
         context = multiprocessing.get_context("spawn")  # not fork: the server has threads
         self._conn, child = context.Pipe()
@@ -139,7 +142,13 @@ class DeriveChild:
             conn.close()
 
     def close(self) -> None:
+        """Stop the child at once, even mid-computation (the server is stopping: SIGTERM must not
+        wait for an export); a call waiting for it raises ChildFailed."""
+        self._closed = True
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()  # the waiting call sees the pipe close and lets go of the lock
         with self._lock:
             self._stop()
